@@ -1,0 +1,46 @@
+#include "frontend/model_registry.h"
+
+#include <algorithm>
+
+namespace graphc {
+
+namespace {
+std::vector<ModelDef>& registry() {
+  static std::vector<ModelDef> models;
+  return models;
+}
+}  // namespace
+
+void register_model(ModelDef def) {
+  auto& r = registry();
+  GRAPHC_ASSERT(!find_model(def.name), "model ", def.name, " is registered twice");
+  auto at = std::lower_bound(r.begin(), r.end(), def.name, [](const ModelDef& m, const std::string& n) { return m.name < n; });
+  r.insert(at, std::move(def));
+}
+
+const std::vector<ModelDef>& registered_models() { return registry(); }
+
+const ModelDef* find_model(const std::string& name) {
+  for (const auto& m : registry())
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+Graph build_model(const ModelDef& def, Mode mode) {
+  Graph g(def.name);
+  Builder b(g, mode);
+  def.build(b);
+  return g;
+}
+
+Graph build_model(const std::string& name, Mode mode) {
+  const ModelDef* def = find_model(name);
+  if (!def) {
+    std::string known;
+    for (const auto& m : registry()) known += (known.empty() ? "" : ", ") + m.name;
+    throw Error(cat("unknown model '", name, "' (known: ", known, ")"));
+  }
+  return build_model(*def, mode);
+}
+
+}  // namespace graphc

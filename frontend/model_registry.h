@@ -1,0 +1,63 @@
+// The model zoo's registry. A file in models/ defines a network and its
+// default training recipe and registers both with GRAPHC_REGISTER_MODEL; the
+// CLI, the trainers and the tests find models here by name.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "frontend/builder.h"
+
+namespace graphc {
+
+// A model's default training recipe, as plain data the trainer reads.
+struct Recipe {
+  std::string dataset;            // "mnist", "cifar10", "linreg"
+  int64_t batch_size = 64;
+  int64_t eval_batch_size = 1000;
+  std::string optimizer = "sgd";  // sgd, momentum, nesterov, adam, adamw
+  double lr = 0.01;
+  double momentum = 0;
+  double weight_decay = 0;
+  std::string schedule = "constant";  // constant, step, cosine, onecycle
+  int64_t epochs = 1;
+  double val_fraction = 0;        // share of the training set held out
+  std::vector<double> mean;       // per-channel normalisation, applied after scaling pixels to [0,1]
+  std::vector<double> std;
+  bool augment = false;           // random 32x32 crop of the 4px reflect-padded image, horizontal flip
+};
+
+// Declares the model's inputs ("x", and "y" for supervised models), computes
+// it, and declares its outputs: "loss" (OutputRole::loss), "logits"
+// (prediction) and, for classifiers, "correct" (the batch's count of correct
+// predictions). Batch norm's running-statistic updates are added by the
+// layers themselves (OutputRole::state) in train mode.
+using ModelBuildFn = std::function<void(Builder&)>;
+
+struct ModelDef {
+  std::string name;
+  std::string description;  // one line
+  Recipe recipe;
+  ModelBuildFn build;
+};
+
+void register_model(ModelDef def);
+const std::vector<ModelDef>& registered_models();  // sorted by name
+const ModelDef* find_model(const std::string& name);
+// Builds the model's forward graph in the given mode; names the graph after
+// the model. Throws graphc::Error for an unknown name.
+Graph build_model(const std::string& name, Mode mode = Mode::train);
+Graph build_model(const ModelDef& def, Mode mode = Mode::train);
+
+namespace detail {
+struct ModelRegistration {
+  explicit ModelRegistration(ModelDef def) { register_model(std::move(def)); }
+};
+}  // namespace detail
+
+}  // namespace graphc
+
+// GRAPHC_REGISTER_MODEL(mnist_mlp, "MNIST 784-128-10 MLP", recipe, build_fn)
+#define GRAPHC_REGISTER_MODEL(id, description, recipe, build_fn) \
+  static ::graphc::detail::ModelRegistration graphc_model_registration_##id({#id, description, recipe, build_fn})
