@@ -26,21 +26,27 @@ const ModelDef* find_model(const std::string& name) {
   return nullptr;
 }
 
-Graph build_model(const ModelDef& def, Mode mode) {
+Graph build_model(const ModelDef& def, Mode mode, const std::vector<std::string>& frozen) {
   Graph g(def.name);
   Builder b(g, mode);
+  for (const auto& prefix : frozen) b.freeze(prefix);
   def.build(b);
+  for (const auto& prefix : frozen) {
+    bool matched = false;
+    for (ValueId p : g.parameters()) matched |= g.node(p).s("name").rfind(prefix, 0) == 0;
+    if (!matched) throw Error(cat("--freeze ", prefix, ": no parameter of ", def.name, " starts with it"));
+  }
   return g;
 }
 
-Graph build_model(const std::string& name, Mode mode) {
+Graph build_model(const std::string& name, Mode mode, const std::vector<std::string>& frozen) {
   const ModelDef* def = find_model(name);
   if (!def) {
     std::string known;
     for (const auto& m : registry()) known += (known.empty() ? "" : ", ") + m.name;
     throw Error(cat("unknown model '", name, "' (known: ", known, ")"));
   }
-  return build_model(*def, mode);
+  return build_model(*def, mode, frozen);
 }
 
 }  // namespace graphc

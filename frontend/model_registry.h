@@ -45,10 +45,11 @@ struct ModelDef {
 void register_model(ModelDef def);
 const std::vector<ModelDef>& registered_models();  // sorted by name
 const ModelDef* find_model(const std::string& name);
-// Builds the model's forward graph in the given mode; names the graph after
-// the model. Throws graphc::Error for an unknown name.
-Graph build_model(const std::string& name, Mode mode = Mode::train);
-Graph build_model(const ModelDef& def, Mode mode = Mode::train);
+// Builds the model's forward graph in the given mode, with the parameters
+// under any of `frozen` (name prefixes) frozen; names the graph after the
+// model. Throws graphc::Error for an unknown name.
+Graph build_model(const std::string& name, Mode mode = Mode::train, const std::vector<std::string>& frozen = {});
+Graph build_model(const ModelDef& def, Mode mode = Mode::train, const std::vector<std::string>& frozen = {});
 
 namespace detail {
 struct ModelRegistration {

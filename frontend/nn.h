@@ -25,6 +25,7 @@ struct Linear {
   Init weight_init = Init::kaiming_uniform_default();  // PyTorch's default
   Linear(int64_t in, int64_t out, bool bias = true) : in_features(in), out_features(out), bias(bias) {}
   Tensor operator()(Tensor x) const;  // x[..., in] -> [..., out]
+  std::string str() const;            // "Linear(784, 128)", as PyTorch prints it
 };
 
 struct Conv2d {
@@ -36,24 +37,28 @@ struct Conv2d {
   Conv2d(int64_t in, int64_t out, int64_t kernel_size, int64_t stride = 1, int64_t padding = 0, int64_t dilation = 1,
          int64_t groups = 1, bool bias = true);
   Tensor operator()(Tensor x) const;  // x[N,C,H,W] -> [N,O,OH,OW]
+  std::string str() const;
 };
 
 struct MaxPool2d {
   Pool2dOptions options;
   explicit MaxPool2d(int64_t kernel, int64_t stride = 0, int64_t padding = 0, int64_t dilation = 1);  // stride 0: kernel
   Tensor operator()(Tensor x) const;
+  std::string str() const;
 };
 
 struct AvgPool2d {
   Pool2dOptions options;
   explicit AvgPool2d(int64_t kernel, int64_t stride = 0, int64_t padding = 0, bool count_include_pad = true);
   Tensor operator()(Tensor x) const;
+  std::string str() const;
 };
 
 // Global average pooling: [N,C,H,W] -> [N,C,1,1].
 struct AdaptiveAvgPool2d {
   explicit AdaptiveAvgPool2d(int64_t output_size = 1);  // only 1 is supported
   Tensor operator()(Tensor x) const;
+  std::string str() const;
 };
 
 struct ReLU { Tensor operator()(Tensor x) const { return relu(x); } };
@@ -69,6 +74,7 @@ struct Dropout {
   double p = 0.5;
   explicit Dropout(double p = 0.5) : p(p) {}
   Tensor operator()(Tensor x) const;
+  std::string str() const;
 };
 
 // Batch norm over [N,C] (1d) or [N,C,H,W] (2d): weight (gamma, ones) and bias
@@ -82,10 +88,18 @@ struct BatchNorm {
   double eps = 1e-5;
   double momentum = 0.1;
   bool affine = true;
+  // The inputs accepted, as PyTorch checks them: 1 for BatchNorm1d ([N,C] or
+  // [N,C,L]), 2 for BatchNorm2d ([N,C,H,W]), 0 for any rank >= 2.
+  int spatial_dims = 0;
   Tensor operator()(Tensor x) const;
+  std::string str() const;  // "BatchNorm2d(64, eps=1e-05, momentum=0.1, affine=True)"
 };
-inline BatchNorm BatchNorm1d(int64_t features, double eps = 1e-5, double momentum = 0.1) { return {features, eps, momentum}; }
-inline BatchNorm BatchNorm2d(int64_t features, double eps = 1e-5, double momentum = 0.1) { return {features, eps, momentum}; }
+inline BatchNorm BatchNorm1d(int64_t features, double eps = 1e-5, double momentum = 0.1) {
+  return {features, eps, momentum, /*affine=*/true, /*spatial_dims=*/1};
+}
+inline BatchNorm BatchNorm2d(int64_t features, double eps = 1e-5, double momentum = 0.1) {
+  return {features, eps, momentum, /*affine=*/true, /*spatial_dims=*/2};
+}
 
 // Layers applied in order; children are named "0", "1", ... like PyTorch's
 // Sequential, or by the names given.
@@ -111,6 +125,7 @@ Layer named(std::string name, Layer layer);
 struct BasicBlock {
   int64_t in_planes, planes, stride = 1;
   Tensor operator()(Tensor x) const;
+  std::string str() const;
 };
 
 // Losses, reduced to a mean over the batch as PyTorch's defaults do.

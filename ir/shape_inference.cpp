@@ -7,6 +7,8 @@ namespace graphc {
 
 namespace {
 
+std::string dim_str(int64_t d) { return d == kBatch ? "N" : std::to_string(d); }
+
 // Throws the shape error for node n: "op(types): what".
 struct Checker {
   const Node& n;
@@ -41,10 +43,14 @@ struct Checker {
     require(a >= 0 && a < static_cast<int64_t>(rank), cat(attr, "=", a, " is out of range for rank ", rank));
     return a;
   }
+  // A (height, width) window attribute. The upper bound keeps window
+  // arithmetic on hostile values (a stride of 2^62) from overflowing.
   const std::vector<int64_t>& pair(std::string_view attr, int64_t min) const {
     const auto& v = n.ints(attr);
     require(v.size() == 2, cat(attr, " must have 2 values (height, width), got ", v.size()));
-    for (int64_t x : v) require(x >= min, cat(attr, " values must be at least ", min, ", got ", attr_str(v, AttrType::ints)));
+    for (int64_t x : v)
+      require(x >= min && x <= kMaxDim,
+              cat(attr, " values must be in [", min, ", 2^31], got ", attr_str(v, AttrType::ints)));
     return v;
   }
   void require_static(const Shape& s, size_t from, const char* what) const {
@@ -66,7 +72,9 @@ Shape window_shape(const Checker& c, const Shape& x, int64_t channels, const std
   int64_t ow = window_out(x[3], k[1], stride[1], pad[1], dil[1]);
   c.require(oh > 0 && ow > 0, cat("window ", k[0], "x", k[1], " (dilation ", dil[0], "x", dil[1], ", padding ", pad[0],
                                   "x", pad[1], ") does not fit the input ", x[2], "x", x[3]));
-  return Shape{x[0], channels, oh, ow};
+  Shape out{x[0], channels, oh, ow};
+  c.require(out.problem().empty(), cat("result ", out.str(), ": ", out.problem()));
+  return out;
 }
 
 Shape conv_shape(const Checker& c, const Shape& x, const Shape& w) {
@@ -135,12 +143,12 @@ TensorType matmul_type(const Checker& c) {
             "a needs rank >= 2 and b rank 2 or the rank of a");
   size_t r = a.rank();
   for (size_t i = 0; i + 2 < b.rank(); ++i)
-    c.require(a[i] == b[i], cat("batch dimensions differ at axis ", i));
+    c.require(a[i] == b[i], cat("batch dimensions differ at axis ", i, " (", dim_str(a[i]), " vs ", dim_str(b[i]), ")"));
   bool ta = c.n.b("transpose_a"), tb = c.n.b("transpose_b");
   int64_t m = ta ? a[r - 1] : a[r - 2], ka = ta ? a[r - 2] : a[r - 1];
   size_t rb = b.rank();
   int64_t kb = tb ? b[rb - 1] : b[rb - 2], p = tb ? b[rb - 2] : b[rb - 1];
-  c.require(ka == kb, cat("inner dimensions differ (", dims_str({ka}), " vs ", dims_str({kb}), ")"));
+  c.require(ka == kb, cat("inner dimensions differ (", dim_str(ka), " vs ", dim_str(kb), ")"));
   std::vector<int64_t> dims(a.dims().begin(), a.dims().end() - 2);
   dims.push_back(m);
   dims.push_back(p);
@@ -153,8 +161,12 @@ TensorType reshape_type(const Checker& c) {
   const Shape& x = c.in[0].shape;
   Shape s = c.shape_attr("shape");
   c.require(x.has_batch() == s.has_batch(), cat("N must appear in both shapes or neither (target ", s.str(), ")"));
-  c.require(x.static_numel() == s.static_numel(),
-            cat("target ", s.str(), " has a different number of elements"));
+  if (x.has_batch())
+    c.require(x.static_numel() == s.static_numel(), cat("target ", s.str(), " holds ", s.static_numel(),
+                                                        " elements per batch row, the input ", x.static_numel()));
+  else
+    c.require(x.static_numel() == s.static_numel(),
+              cat("target ", s.str(), " holds ", s.static_numel(), " elements, the input ", x.static_numel()));
   return {c.in[0].dtype, s};
 }
 
@@ -195,7 +207,7 @@ TensorType slice_type(const Checker& c) {
     }
     c.require(st[i] >= 1 && b[i] >= 0 && b[i] < e[i] && e[i] <= x[i],
               cat("axis ", i, ": need 0 <= begin < end <= ", x[i], " and step >= 1, got ", b[i], ":", e[i], ":", st[i]));
-    dims.push_back((e[i] - b[i] + st[i] - 1) / st[i]);
+    dims.push_back((e[i] - b[i] - 1) / st[i] + 1);  // ceil((end - begin) / step) without overflow
   }
   return {c.in[0].dtype, Shape(dims)};
 }
@@ -206,7 +218,8 @@ TensorType pad_type(const Checker& c) {
   c.require(lo.size() == x.rank() && hi.size() == x.rank(), "low and high need one entry per axis");
   std::vector<int64_t> dims;
   for (size_t i = 0; i < x.rank(); ++i) {
-    c.require(lo[i] >= 0 && hi[i] >= 0 && lo[i] <= kMaxDim && hi[i] <= kMaxDim, cat("axis ", i, ": padding must be non-negative"));
+    c.require(lo[i] >= 0 && hi[i] >= 0 && lo[i] <= kMaxDim && hi[i] <= kMaxDim,
+              cat("axis ", i, ": padding must be in [0, 2^31], got low ", lo[i], " high ", hi[i]));
     c.require(x[i] != kBatch || (lo[i] == 0 && hi[i] == 0), "the N axis cannot be padded");
     dims.push_back(x[i] == kBatch ? kBatch : x[i] + lo[i] + hi[i]);
   }
@@ -227,6 +240,7 @@ TensorType concat_type(const Checker& c) {
     for (size_t d = 0; d < x.rank(); ++d)
       if (static_cast<int64_t>(d) != ax) c.require(y[d] == x[d], cat("operands differ on axis ", d));
     dims[ax] += y[ax];
+    c.require(dims[ax] <= kMaxDim, cat("axis ", ax, " grows past 2^31"));  // before a later sum can overflow
   }
   Shape out(dims);
   c.require(out.problem().empty(), cat("result ", out.str(), ": ", out.problem()));
@@ -263,10 +277,13 @@ TensorType source_type(const Checker& c) {
 }  // namespace
 
 int64_t window_out(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation) {
-  int64_t span = dilation * (kernel - 1) + 1;
-  int64_t room = in + 2 * pad - span;
+  if (kernel < 1 || stride < 1 || dilation < 1 || pad < 0) return 0;
+  // 128-bit so that no attribute values can overflow; callers bound the result.
+  __int128 span = static_cast<__int128>(dilation) * (static_cast<__int128>(kernel) - 1) + 1;
+  __int128 room = static_cast<__int128>(in) + 2 * static_cast<__int128>(pad) - span;
   if (room < 0) return 0;
-  return room / stride + 1;
+  __int128 out = room / stride + 1;
+  return out > INT64_MAX ? INT64_MAX : static_cast<int64_t>(out);
 }
 
 std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b) {
@@ -367,6 +384,7 @@ TensorType infer_type(const Node& n, std::span<const TensorType> in) {
       return {dt, conv_shape(c, in[0].shape, in[1].shape)};
     case OpKind::conv2d_grad_input: {
       c.require_same_dtype();
+      c.require_float(0);
       Shape x = c.shape_attr("input_shape");
       Shape y = conv_shape(c, x, in[1].shape);
       c.require(y == in[0].shape, cat("dy must be ", y.str(), ", the conv2d output for input_shape ", x.str()));
@@ -374,6 +392,7 @@ TensorType infer_type(const Node& n, std::span<const TensorType> in) {
     }
     case OpKind::conv2d_grad_weight: {
       c.require_same_dtype();
+      c.require_float(0);
       Shape w = c.shape_attr("weight_shape");
       Shape y = conv_shape(c, in[0].shape, w);
       c.require(y == in[1].shape, cat("dy must be ", y.str(), ", the conv2d output for weight_shape ", w.str()));
@@ -383,12 +402,14 @@ TensorType infer_type(const Node& n, std::span<const TensorType> in) {
     case OpKind::max_pool2d: c.require_float(0); return {dt, max_pool_shape(c, in[0].shape)};
     case OpKind::max_pool2d_grad: {
       c.require_same_dtype();
+      c.require_float(0);
       Shape y = max_pool_shape(c, in[1].shape);
       c.require(y == in[0].shape, cat("dy must be ", y.str(), ", the pool output for x"));
       return in[1];
     }
     case OpKind::avg_pool2d: c.require_float(0); return {dt, avg_pool_shape(c, in[0].shape)};
     case OpKind::avg_pool2d_grad: {
+      c.require_float(0);
       Shape x = c.shape_attr("input_shape");
       Shape y = avg_pool_shape(c, x);
       c.require(y == in[0].shape, cat("dy must be ", y.str(), ", the pool output for input_shape ", x.str()));
@@ -411,7 +432,7 @@ TensorType infer_type(const Node& n, std::span<const TensorType> in) {
     case OpKind::one_hot: {
       c.require(is_integer(dt), cat("labels must be integers, got ", dtype_name(dt)));
       int64_t k = n.i("classes");
-      c.require(k >= 1 && k <= kMaxDim, cat("classes must be positive, got ", k));
+      c.require(k >= 1 && k <= kMaxDim, cat("classes must be in [1, 2^31], got ", k));
       std::vector<int64_t> dims = in[0].shape.dims();
       dims.push_back(k);
       Shape out(dims);

@@ -22,7 +22,8 @@ TensorType infer_type(const Node& n, std::span<const TensorType> operands);
 // nullopt when they do not broadcast.
 std::optional<Shape> broadcast_shapes(const Shape& a, const Shape& b);
 
-// Output extent of a conv/pool window along one axis, or <= 0 if none fits.
+// Output extent of a conv/pool window along one axis, or 0 if none fits or an
+// argument is out of its domain. Never overflows: saturates at INT64_MAX.
 int64_t window_out(int64_t in, int64_t kernel, int64_t stride, int64_t pad, int64_t dilation);
 
 }  // namespace graphc

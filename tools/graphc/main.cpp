@@ -1,1 +1,80 @@
-int main() { return 0; }
+// graphc, the compiler's command line: choose a graph (a model of the zoo or
+// a JSON file), run the pipeline as far as asked, and show the result.
+// User errors print one line on stderr and exit 1; nothing is left half-written.
+#include <cstdio>
+#include <iostream>
+
+#include "frontend/model_registry.h"
+#include "ir/dot.h"
+#include "ir/json.h"
+#include "ir/printer.h"
+#include "ir/verifier.h"
+#include "runtime/file_io.h"
+#include "tools/graphc/options.h"
+#include "tools/graphc/stages.h"
+
+namespace graphc::cli {
+namespace {
+
+void write_output(const std::string& path, const std::string& text) {
+  if (path == "-")
+    std::cout << text;
+  else
+    runtime::write_file_atomic(path, text);
+}
+
+Graph load_graph(const Options& o) {
+  if (!o.ir_file.empty()) {
+    Graph g = graph_from_json_text(runtime::read_file(o.ir_file));
+    verify(g);
+    return g;
+  }
+  return build_model(o.model, o.eval ? Mode::eval : Mode::train, o.freeze);
+}
+
+int run(const Options& o) {
+  if (o.help) {
+    std::cout << usage();
+    return 0;
+  }
+  if (o.version) {
+    std::cout << "graphc " << GRAPHC_VERSION << "\n";
+    return 0;
+  }
+  if (o.list_models) {
+    for (const auto& m : registered_models()) std::printf("%-14s %s\n", m.name.c_str(), m.description.c_str());
+    return 0;
+  }
+  if (o.model.empty() && o.ir_file.empty()) {
+    std::cerr << usage();
+    return 1;
+  }
+
+  Graph forward = load_graph(o);
+  if (!o.emit_json.empty()) write_output(o.emit_json, graph_to_json_text(forward));
+  if (o.check_grad) return run_check_grad(forward, o.seed) ? 0 : 1;
+
+  if (o.dump_ir || !o.dot.empty()) {
+    Graph g = graph_at_stage(forward, o.dump_ir.value_or(""), o.print_passes);
+    if (o.batch_size) g = g.with_batch(*o.batch_size);
+    if (o.dump_ir) std::cout << print_graph(g);
+    if (!o.dot.empty()) write_output(o.dot, graph_to_dot(g));
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace graphc::cli
+
+int main(int argc, char** argv) {
+  try {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    return graphc::cli::run(graphc::cli::parse_options(args));
+  } catch (const graphc::Error& e) {
+    std::cerr << "graphc: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "graphc: unexpected error: " << e.what() << "\n";
+    return 2;
+  }
+}

@@ -1,0 +1,61 @@
+// The gradient check users run from the CLI (`graphc --model M --check-grad`)
+// and the tests run on every model: autodiff's gradient of every trainable
+// parameter against central finite differences of the loss, both computed by
+// the reference interpreter in f64 on a small random batch. It lives in the
+// runtime because it executes graphs; it uses the passes to build what it
+// checks (the standard pipeline: autodiff, then simplify), so a wrong
+// gradient rule and a wrong simplification are both caught.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+
+namespace graphc::runtime {
+
+struct GradCheckOptions {
+  int64_t batch = 2;
+  uint64_t seed = 0;  // parameters, batch and the choice of checked elements
+  // Parameters with more elements are checked on this many: the element with
+  // the largest analytic gradient plus a random sample of the others.
+  int64_t max_elements_per_parameter = 20;
+  // Central difference step, relative to max(1, |w|).
+  double step = 1e-6;
+  // Largest accepted relative error (see ParameterCheck::worst_error).
+  double tolerance = 1e-5;
+};
+
+struct ParameterCheck {
+  std::string name;
+  int64_t numel = 0;
+  int64_t checked = 0;          // elements compared
+  // The largest relative error over the checked elements,
+  //   |a - n| / max(|a| + |n|, floor)
+  // with a the analytic and n the numeric derivative; floor (reported) keeps
+  // derivatives that are zero up to rounding from dividing noise by noise.
+  double worst_error = 0;
+  int64_t worst_element = -1;   // flat index
+  double analytic = 0, numeric = 0;  // at worst_element
+  bool passed = false;
+};
+
+struct GradCheckReport {
+  std::string graph_name;
+  GradCheckOptions options;
+  double loss = 0;
+  double error_floor = 0;
+  std::vector<ParameterCheck> parameters;  // every trainable parameter, in graph order
+  bool passed = false;
+  // Failing parameters' names, comma separated ("" when all pass).
+  std::string failures() const;
+  // A table: one line per parameter with its worst error and verdict.
+  std::string str() const;
+};
+
+// Throws graphc::Error when the graph cannot be checked (no loss output, a
+// label input whose class count cannot be found, ...).
+GradCheckReport check_gradients(const Graph& forward, const GradCheckOptions& options = {});
+
+}  // namespace graphc::runtime

@@ -1,0 +1,173 @@
+// The reference interpreter's run loop and its op table: how every op is
+// evaluated, one line per op, with the elementwise formulas written out here
+// and the loop nests in runtime/interpreter/<family>.cpp.
+//
+// Numbers: every value is a double, whatever its dtype; float results are
+// never rounded to f32 (the interpreter is the exact reference). Integer and
+// bool results are made values of their dtype after every node: truncated
+// toward zero (so integer division truncates, as C does), wrapped to 32 bits
+// for i32 and 8 bits for u8, 0/1 for bool; a non-finite integer result (say,
+// integer division by zero) is an error.
+#include <cmath>
+
+#include "runtime/interpreter.h"
+#include "runtime/interpreter/kernels.h"
+
+namespace graphc::runtime {
+
+namespace {
+
+using namespace interp;
+
+double wrap(double v, double lowest, double modulus) {
+  double r = std::fmod(v - lowest, modulus);
+  if (r < 0) r += modulus;
+  return r + lowest;
+}
+
+void make_integral(HostTensor& t) {
+  if (is_float(t.dtype)) return;
+  for (double& v : t.data) {
+    if (!std::isfinite(v)) throw Error(cat("result has the non-finite value ", v, ", not a ", dtype_name(t.dtype)));
+    v = std::trunc(v);
+    switch (t.dtype) {
+      case DType::boolean: v = v != 0 ? 1.0 : 0.0; break;
+      case DType::u8: v = wrap(v, 0, 256); break;
+      case DType::i32: v = wrap(v, -2147483648.0, 4294967296.0); break;
+      case DType::i64:  // doubles hold i64 exactly only up to 2^53; no wrap needed below that
+      case DType::f32:
+      case DType::f64:
+      case DType::f16:
+      case DType::bf16: break;
+    }
+  }
+}
+
+double sigmoid(double v) {
+  // Two forms so that exp never overflows.
+  if (v >= 0) return 1.0 / (1.0 + std::exp(-v));
+  const double e = std::exp(v);
+  return e / (1.0 + e);
+}
+
+// NaN wins, as in PyTorch's maximum/minimum and relu.
+double nan_max(double a, double b) { return a > b || std::isnan(a) ? a : b; }
+double nan_min(double a, double b) { return a < b || std::isnan(a) ? a : b; }
+
+HostTensor evaluate(const Node& n, const std::vector<const HostTensor*>& in, const TensorMap& feeds,
+                    std::optional<int64_t> batch) {
+  auto x = [&]() -> const HostTensor& { return *in[0]; };
+  auto y = [&]() -> const HostTensor& { return *in[1]; };
+  switch (n.op) {
+    case OpKind::input:
+    case OpKind::parameter: return HostTensor(n.type.dtype, n.type.shape, feeds.at(n.s("name")).data);
+    case OpKind::constant: return HostTensor(n.type.dtype, {}, {n.f("value")});
+    case OpKind::batch_size:
+      GRAPHC_ASSERT(batch.has_value(), "batch_size without a bound N");
+      return HostTensor(DType::f32, {}, {static_cast<double>(*batch)});
+
+    case OpKind::neg: return map_unary(n, x(), [](double v) { return -v; });
+    case OpKind::exp: return map_unary(n, x(), [](double v) { return std::exp(v); });
+    case OpKind::log: return map_unary(n, x(), [](double v) { return std::log(v); });
+    case OpKind::sqrt: return map_unary(n, x(), [](double v) { return std::sqrt(v); });
+    case OpKind::rsqrt: return map_unary(n, x(), [](double v) { return 1.0 / std::sqrt(v); });
+    case OpKind::tanh: return map_unary(n, x(), [](double v) { return std::tanh(v); });
+    case OpKind::sigmoid: return map_unary(n, x(), sigmoid);
+    case OpKind::relu: return map_unary(n, x(), [](double v) { return nan_max(v, 0.0); });
+    case OpKind::abs: return map_unary(n, x(), [](double v) { return std::fabs(v); });
+    case OpKind::cast: return cast(n, x());
+
+    case OpKind::add: return map_binary(n, x(), y(), [](double p, double q) { return p + q; });
+    case OpKind::sub: return map_binary(n, x(), y(), [](double p, double q) { return p - q; });
+    case OpKind::mul: return map_binary(n, x(), y(), [](double p, double q) { return p * q; });
+    case OpKind::div: return map_binary(n, x(), y(), [](double p, double q) { return p / q; });
+    case OpKind::max: return map_binary(n, x(), y(), nan_max);
+    case OpKind::min: return map_binary(n, x(), y(), nan_min);
+    case OpKind::pow: return map_binary(n, x(), y(), [](double p, double q) { return std::pow(p, q); });
+    case OpKind::eq: return map_binary(n, x(), y(), [](double p, double q) { return p == q ? 1.0 : 0.0; });
+    case OpKind::ne: return map_binary(n, x(), y(), [](double p, double q) { return p != q ? 1.0 : 0.0; });
+    case OpKind::lt: return map_binary(n, x(), y(), [](double p, double q) { return p < q ? 1.0 : 0.0; });
+    case OpKind::le: return map_binary(n, x(), y(), [](double p, double q) { return p <= q ? 1.0 : 0.0; });
+    case OpKind::gt: return map_binary(n, x(), y(), [](double p, double q) { return p > q ? 1.0 : 0.0; });
+    case OpKind::ge: return map_binary(n, x(), y(), [](double p, double q) { return p >= q ? 1.0 : 0.0; });
+    case OpKind::select: return select(n, x(), y(), *in[2]);
+
+    case OpKind::reduce_sum: return reduce_sum(n, x());
+    case OpKind::reduce_max: return reduce_max(n, x());
+    case OpKind::argmax: return argmax(n, x());
+
+    case OpKind::reshape: return reshape(n, x());
+    case OpKind::transpose: return transpose(n, x());
+    case OpKind::broadcast: return broadcast(n, x());
+    case OpKind::slice: return slice(n, x());
+    case OpKind::pad: return pad(n, x());
+    case OpKind::concat: return concat(n, in);
+
+    case OpKind::matmul: return matmul(n, x(), y());
+    case OpKind::conv2d: return conv2d(n, x(), y());
+    case OpKind::conv2d_grad_input: return conv2d_grad_input(n, x(), y());
+    case OpKind::conv2d_grad_weight: return conv2d_grad_weight(n, x(), y());
+
+    case OpKind::max_pool2d: return max_pool2d(n, x());
+    case OpKind::max_pool2d_grad: return max_pool2d_grad(n, x(), y());
+    case OpKind::avg_pool2d: return avg_pool2d(n, x());
+    case OpKind::avg_pool2d_grad: return avg_pool2d_grad(n, x());
+    case OpKind::softmax: return softmax(n, x());
+    case OpKind::log_softmax: return log_softmax(n, x());
+    case OpKind::softmax_cross_entropy: return softmax_cross_entropy(n, x(), y());
+    case OpKind::one_hot: return one_hot(n, x());
+    case OpKind::dropout_mask: return dropout_mask(n, x());
+  }
+  GRAPHC_ASSERT(false, "unhandled op ", op_name(n.op));
+}
+
+// Evaluates the nodes of g in order. With keep_all, every value is kept
+// (interpret_all); otherwise only what the outputs need is computed, and each
+// value is freed after its last use.
+std::vector<HostTensor> run(const Graph& graph, const TensorMap& feeds, bool keep_all) {
+  const BoundGraph bound = bind_feeds(graph, feeds);
+  const Graph& g = bound.graph;
+  const size_t count = g.size();
+
+  std::vector<bool> needed(count, keep_all), keep(count, keep_all);
+  std::vector<size_t> last_use(count, 0);
+  for (const Output& o : g.outputs()) needed[o.value] = keep[o.value] = true;
+  for (size_t i = count; i-- > 0;) {
+    if (!needed[i]) continue;
+    for (ValueId v : g.node(static_cast<ValueId>(i)).operands) {
+      needed[v] = true;
+      last_use[v] = std::max(last_use[v], i);
+    }
+  }
+
+  std::vector<HostTensor> values(count);
+  std::vector<const HostTensor*> operands;
+  for (size_t i = 0; i < count; ++i) {
+    if (!needed[i]) continue;
+    const Node& n = g.node(static_cast<ValueId>(i));
+    operands.clear();
+    for (ValueId v : n.operands) operands.push_back(&values[v]);
+    try {
+      values[i] = evaluate(n, operands, feeds, bound.batch);
+      make_integral(values[i]);
+    } catch (const Error& e) {
+      throw Error(cat("%", i, " = ", op_name(n.op), ": ", e.what()));
+    }
+    for (ValueId v : n.operands)
+      if (!keep[v] && last_use[v] == i) values[v] = HostTensor();
+  }
+  return values;
+}
+
+}  // namespace
+
+TensorMap interpret(const Graph& g, const TensorMap& feeds) {
+  std::vector<HostTensor> values = run(g, feeds, false);
+  TensorMap out;
+  for (const Output& o : g.outputs()) out[o.name] = values[o.value];
+  return out;
+}
+
+std::vector<HostTensor> interpret_all(const Graph& g, const TensorMap& feeds) { return run(g, feeds, true); }
+
+}  // namespace graphc::runtime

@@ -1,0 +1,76 @@
+// The interpreter's kernels, one family per file. Every kernel receives the
+// node with N already bound (so node.type is the exact output type and every
+// shape attribute is static) and its operand values, and returns the result.
+// Kernels compute in double and never round to the output dtype: the run loop
+// (interpreter.cpp) makes integer and bool results integral in one place.
+//
+// Legend for the index comments: N batch, C channels, H/W height/width,
+// O output channels, K kernel, M/K/P matmul rows/inner/columns.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "ir/graph.h"
+#include "runtime/interpreter.h"
+
+namespace graphc::runtime::interp {
+
+using UnaryFn = double (*)(double);
+using BinaryFn = double (*)(double, double);
+
+// Row-major strides of a static shape.
+std::vector<int64_t> row_major_strides(const Shape& s);
+
+// For every element of `out` (row-major), the offset of the element of a
+// tensor of shape `in` that numpy broadcasting reads there.
+std::vector<int64_t> broadcast_offsets(const Shape& in, const Shape& out);
+
+// elementwise.cpp
+HostTensor map_unary(const Node& n, const HostTensor& x, UnaryFn f);
+HostTensor map_binary(const Node& n, const HostTensor& a, const HostTensor& b, BinaryFn f);
+HostTensor select(const Node& n, const HostTensor& cond, const HostTensor& a, const HostTensor& b);
+HostTensor cast(const Node& n, const HostTensor& x);
+
+// reduction.cpp
+HostTensor reduce_sum(const Node& n, const HostTensor& x);
+HostTensor reduce_max(const Node& n, const HostTensor& x);
+HostTensor argmax(const Node& n, const HostTensor& x);
+
+// movement.cpp
+HostTensor reshape(const Node& n, const HostTensor& x);
+HostTensor transpose(const Node& n, const HostTensor& x);
+HostTensor broadcast(const Node& n, const HostTensor& x);
+HostTensor slice(const Node& n, const HostTensor& x);
+HostTensor pad(const Node& n, const HostTensor& x);
+HostTensor concat(const Node& n, const std::vector<const HostTensor*>& xs);
+
+// contraction.cpp
+HostTensor matmul(const Node& n, const HostTensor& a, const HostTensor& b);
+HostTensor conv2d(const Node& n, const HostTensor& x, const HostTensor& w);
+HostTensor conv2d_grad_input(const Node& n, const HostTensor& dy, const HostTensor& w);
+HostTensor conv2d_grad_weight(const Node& n, const HostTensor& x, const HostTensor& dy);
+
+// window.cpp
+HostTensor max_pool2d(const Node& n, const HostTensor& x);
+HostTensor max_pool2d_grad(const Node& n, const HostTensor& dy, const HostTensor& x);
+HostTensor avg_pool2d(const Node& n, const HostTensor& x);
+HostTensor avg_pool2d_grad(const Node& n, const HostTensor& dy);
+
+// nn_ops.cpp
+HostTensor softmax(const Node& n, const HostTensor& x);
+HostTensor log_softmax(const Node& n, const HostTensor& x);
+HostTensor softmax_cross_entropy(const Node& n, const HostTensor& logits, const HostTensor& labels);
+HostTensor one_hot(const Node& n, const HostTensor& labels);
+HostTensor dropout_mask(const Node& n, const HostTensor& seed);
+
+// feeds.cpp: checks every feed against g (names, dtypes, shapes, one
+// consistent N) and returns g with N bound to the fed batch size.
+struct BoundGraph {
+  Graph graph;                   // every N replaced by `batch`
+  std::optional<int64_t> batch;  // nullopt: no input has N, and neither does the graph
+};
+BoundGraph bind_feeds(const Graph& g, const TensorMap& feeds);
+
+}  // namespace graphc::runtime::interp

@@ -1,0 +1,123 @@
+// The graphc command line as a user drives it: listing, dumping, the JSON
+// round trip through files, and clear failures on bad input.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+const std::string kGraphc = std::string(GRAPHC_BINARY_DIR) + "/bin/graphc";
+const std::vector<std::string> kModels{"cifar_cnn", "lenet", "linreg", "mnist_logreg", "mnist_mlp", "resnet18"};
+
+struct Result {
+  int status;
+  std::string out;  // stdout and stderr together
+};
+
+Result run(const std::string& args) {
+  std::string cmd = kGraphc + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  EXPECT_NE(p, nullptr);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("graphc_cli_" + std::to_string(getpid()) + "_" + name)).string();
+}
+
+TEST(Cli, ListsTheSixModels) {
+  Result r = run("--list-models");
+  ASSERT_EQ(r.status, 0) << r.out;
+  for (const auto& m : kModels) EXPECT_NE(r.out.find(m + " "), std::string::npos) << m << " missing from:\n" << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 6);
+}
+
+TEST(Cli, HelpAndVersion) {
+  EXPECT_EQ(run("--help").status, 0);
+  Result v = run("--version");
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.out.rfind("graphc ", 0), 0u);
+}
+
+TEST(Cli, DumpIrShowsBatchSymbolAndSubstitutesBatchSize) {
+  Result r = run("--model mnist_mlp --dump-ir");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("input %0 x : f32[N,1,28,28] (data)"), std::string::npos) << r.out;
+  Result b = run("--model mnist_mlp --dump-ir --batch-size 32");
+  ASSERT_EQ(b.status, 0) << b.out;
+  EXPECT_NE(b.out.find("f32[32,1,28,28]"), std::string::npos) << b.out;
+  EXPECT_EQ(b.out.find("N,"), std::string::npos) << b.out;
+}
+
+TEST(Cli, JsonRoundTripReproducesTheDumpForEveryModel) {
+  for (const auto& m : kModels) {
+    std::string json = temp_path(m + ".json");
+    Result direct = run("--model " + m + " --dump-ir --emit-json " + json);
+    ASSERT_EQ(direct.status, 0) << direct.out;
+    Result again = run("--ir " + json + " --dump-ir");
+    ASSERT_EQ(again.status, 0) << again.out;
+    EXPECT_EQ(direct.out, again.out) << m;
+    std::filesystem::remove(json);
+  }
+}
+
+TEST(Cli, DotWritesAGraph) {
+  Result r = run("--model lenet --dot -");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(r.out.rfind("digraph", 0), 0u) << r.out.substr(0, 200);
+}
+
+TEST(Cli, StagesAfterAutodiffAndSimplify) {
+  Result a = run("--model mnist_mlp --dump-ir=after-autodiff");
+  ASSERT_EQ(a.status, 0) << a.out;
+  EXPECT_NE(a.out.find("(gradient)"), std::string::npos) << a.out;
+  Result s = run("--model mnist_mlp --dump-ir=after-simplify");
+  ASSERT_EQ(s.status, 0) << s.out;
+  EXPECT_LT(std::count(s.out.begin(), s.out.end(), '\n'), std::count(a.out.begin(), a.out.end(), '\n'));
+  Result bad = run("--model mnist_mlp --dump-ir=after-nothing");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("after-nothing"), std::string::npos) << bad.out;
+}
+
+TEST(Cli, BadInputFailsWithAClearMessage) {
+  Result unknown = run("--model nosuch --dump-ir");
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.out.find("unknown model 'nosuch'"), std::string::npos) << unknown.out;
+
+  Result flag = run("--frobnicate");
+  EXPECT_EQ(flag.status, 1);
+  EXPECT_NE(flag.out.find("--frobnicate"), std::string::npos) << flag.out;
+
+  Result missing = run("--ir /nonexistent/graph.json --dump-ir");
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.out.find("/nonexistent/graph.json"), std::string::npos) << missing.out;
+
+  std::string garbage = temp_path("garbage.json");
+  std::ofstream(garbage) << "{\"format\": \"graphc-ir\", \"version\": 1, \"nodes\": [{\"id\": 0, \"op\": \"warp\"}]}";
+  Result bad = run("--ir " + garbage + " --dump-ir");
+  EXPECT_EQ(bad.status, 1);
+  EXPECT_NE(bad.out.find("warp"), std::string::npos) << bad.out;
+  std::filesystem::remove(garbage);
+
+  Result batch = run("--model mnist_mlp --dump-ir --batch-size 0");
+  EXPECT_EQ(batch.status, 1);
+  EXPECT_NE(batch.out.find("--batch-size"), std::string::npos) << batch.out;
+}
+
+TEST(Cli, FailedEmitLeavesNoPartialFile) {
+  Result r = run("--model lenet --emit-json /nonexistent-dir/out.json");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.out.find("/nonexistent-dir/out.json"), std::string::npos) << r.out;
+}
+
+}  // namespace

@@ -1,0 +1,80 @@
+#include "tools/graphc/options.h"
+
+#include <charconv>
+
+#include "ir/error.h"
+
+namespace graphc::cli {
+
+namespace {
+int64_t parse_int(const std::string& flag, const std::string& text, int64_t min) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min)
+    throw Error(cat(flag, ": expected an integer >= ", min, ", got '", text, "'"));
+  return v;
+}
+}  // namespace
+
+std::string usage() {
+  return R"(usage: graphc [options]
+
+graphc compiles a neural-network model to a training program and shows every
+stage of the compilation.
+
+Choosing a graph:
+  --model NAME            a model of the zoo (see --list-models)
+  --ir FILE               a graph serialized with --emit-json
+  --eval                  the eval-mode graph (dropout off, batch norm uses running stats)
+  --freeze PREFIX         freeze parameters whose name starts with PREFIX (repeatable)
+  --batch-size B          substitute B for the batch symbol N
+
+Looking at it:
+  --dump-ir[=STAGE]       print the IR; STAGE is forward (default) or after-<pass>:
+                          after-autodiff, after-simplify
+  --print-passes          log each pass (nodes before/after) on stderr
+  --emit-json FILE        write the forward graph as JSON ("-": stdout)
+  --dot FILE              write the graph of --dump-ir's stage as Graphviz ("-": stdout)
+  --check-grad            compare autodiff gradients with finite differences on the
+                          reference interpreter (batch 2, double precision)
+  --seed S                seed for --check-grad's parameters and batch (default 0)
+
+Other:
+  --list-models           the models of the zoo, one line each
+  --version, --help
+)";
+}
+
+Options parse_options(const std::vector<std::string>& args) {
+  Options o;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> const std::string& {
+      if (i + 1 >= args.size()) throw Error(cat(a, " needs a value"));
+      return args[++i];
+    };
+    if (a == "--help" || a == "-h") o.help = true;
+    else if (a == "--version") o.version = true;
+    else if (a == "--list-models") o.list_models = true;
+    else if (a == "--print-passes") o.print_passes = true;
+    else if (a == "--eval") o.eval = true;
+    else if (a == "--check-grad") o.check_grad = true;
+    else if (a == "--model") o.model = value();
+    else if (a == "--ir") o.ir_file = value();
+    else if (a == "--dump-ir") o.dump_ir = "";
+    else if (a.rfind("--dump-ir=", 0) == 0) o.dump_ir = a.substr(10);
+    else if (a == "--emit-json") o.emit_json = value();
+    else if (a == "--dot") o.dot = value();
+    else if (a == "--batch-size") o.batch_size = parse_int(a, value(), 1);
+    else if (a == "--freeze") o.freeze.push_back(value());
+    else if (a == "--seed") o.seed = static_cast<uint64_t>(parse_int(a, value(), 0));
+    else throw Error(cat("unknown option '", a, "' (see --help)"));
+  }
+  if (!o.model.empty() && !o.ir_file.empty()) throw Error("give --model or --ir, not both");
+  bool wants_graph = o.dump_ir || !o.emit_json.empty() || !o.dot.empty() || o.check_grad;
+  if (wants_graph && o.model.empty() && o.ir_file.empty()) throw Error("no graph: give --model NAME or --ir FILE");
+  if (!o.freeze.empty() && o.model.empty()) throw Error("--freeze applies to --model only");
+  return o;
+}
+
+}  // namespace graphc::cli

@@ -1,0 +1,32 @@
+// graphc's command line: what the user asked for, parsed and checked before
+// anything runs, so a bad flag is reported without side effects.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace graphc::cli {
+
+struct Options {
+  bool help = false;
+  bool version = false;
+  bool list_models = false;
+  bool print_passes = false;  // the pass log on stderr
+  bool eval = false;          // build the eval-mode graph (dropout off, BN running stats)
+  bool check_grad = false;
+  std::string model;          // --model NAME
+  std::string ir_file;        // --ir FILE (JSON)
+  std::optional<std::string> dump_ir;  // --dump-ir[=STAGE]; "" means the forward graph
+  std::string emit_json;      // --emit-json FILE ("-" for stdout)
+  std::string dot;            // --dot FILE ("-" for stdout)
+  std::optional<int64_t> batch_size;
+  std::vector<std::string> freeze;  // --freeze PREFIX, repeatable
+  uint64_t seed = 0;
+};
+
+// Throws graphc::Error naming the bad argument.
+Options parse_options(const std::vector<std::string>& args);
+std::string usage();
+
+}  // namespace graphc::cli
