@@ -83,9 +83,12 @@ Tensor mean(Tensor x, std::vector<int64_t> axes, bool keepdims) {
     else
       count *= x.shape()[a];
   }
-  Tensor s = sum(x, axes, keepdims);
-  Tensor m = s * (1.0 / static_cast<double>(count));
-  if (over_batch) m = m / cast(x.builder().batch_size(), x.dtype());
+  Tensor m = sum(x, axes, keepdims);
+  if (count != 1) m = m * (1.0 / static_cast<double>(count));
+  if (over_batch) {
+    Tensor n = x.builder().batch_size();
+    m = m / (x.dtype() == n.dtype() ? n : cast(n, x.dtype()));
+  }
   return m;
 }
 Tensor mean(Tensor x) { return mean(x, all_axes(x)); }
@@ -186,9 +189,10 @@ Tensor one_hot(Tensor labels, int64_t classes) {
 }
 
 Tensor dropout_mask(Builder& b, const Shape& shape, double p) {
+  std::vector<int64_t> dims = shape.dims();  // `shape` may live in the graph that seed() grows
   Tensor seed = b.seed();
   return b.op(OpKind::dropout_mask, {seed},
-              {{"p", p}, {"stream", static_cast<int64_t>(b.next_rng_stream())}, {"shape", shape.dims()}});
+              {{"p", p}, {"stream", static_cast<int64_t>(b.next_rng_stream())}, {"shape", std::move(dims)}});
 }
 
 }  // namespace graphc

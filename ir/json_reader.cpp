@@ -226,7 +226,7 @@ Graph graph_from_json_text(std::string_view text) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     // Drop nlohmann's "[json.exception.parse_error.101] " tag.
     std::string_view what = e.what();
     if (auto tag_end = what.find("] "); tag_end != std::string_view::npos) what.remove_prefix(tag_end + 2);

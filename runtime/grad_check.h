@@ -21,6 +21,12 @@ struct GradCheckOptions {
   // Parameters with more elements are checked on this many: the element with
   // the largest analytic gradient plus a random sample of the others.
   int64_t max_elements_per_parameter = 20;
+  // If positive, only this many trainable parameters are checked, evenly
+  // spaced in graph order and always including the first one (whose gradient
+  // flows back through every layer, so it depends on every rule on the way)
+  // and the last. Each check of an early parameter costs two evaluations of
+  // nearly the whole network per element, which is what this bounds.
+  int64_t max_parameters = 0;
   // Central difference step, relative to max(1, |w|).
   double step = 1e-6;
   // Largest accepted relative error (see ParameterCheck::worst_error).
@@ -30,7 +36,12 @@ struct GradCheckOptions {
 struct ParameterCheck {
   std::string name;
   int64_t numel = 0;
+  bool sampled = true;          // false: left out by max_parameters
   int64_t checked = 0;          // elements compared
+  // Elements left out because the loss is not smooth within the step there
+  // (the step crosses a relu or max-pool kink): the one-sided differences
+  // disagree by more than the analytic and central ones do.
+  int64_t not_smooth = 0;
   // The largest relative error over the checked elements,
   //   |a - n| / max(|a| + |n|, floor)
   // with a the analytic and n the numeric derivative; floor (reported) keeps
@@ -38,7 +49,7 @@ struct ParameterCheck {
   double worst_error = 0;
   int64_t worst_element = -1;   // flat index
   double analytic = 0, numeric = 0;  // at worst_element
-  bool passed = false;
+  bool passed = false;           // at least one element compared, all within tolerance
 };
 
 struct GradCheckReport {
@@ -46,7 +57,7 @@ struct GradCheckReport {
   GradCheckOptions options;
   double loss = 0;
   double error_floor = 0;
-  std::vector<ParameterCheck> parameters;  // every trainable parameter, in graph order
+  std::vector<ParameterCheck> parameters;  // every trainable parameter, in graph order (sampled or not)
   bool passed = false;
   // Failing parameters' names, comma separated ("" when all pass).
   std::string failures() const;

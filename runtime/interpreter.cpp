@@ -54,13 +54,12 @@ double sigmoid(double v) {
 double nan_max(double a, double b) { return a > b || std::isnan(a) ? a : b; }
 double nan_min(double a, double b) { return a < b || std::isnan(a) ? a : b; }
 
-HostTensor evaluate(const Node& n, const std::vector<const HostTensor*>& in, const TensorMap& feeds,
-                    std::optional<int64_t> batch) {
+HostTensor evaluate(const Node& n, const std::vector<const HostTensor*>& in, std::optional<int64_t> batch) {
   auto x = [&]() -> const HostTensor& { return *in[0]; };
   auto y = [&]() -> const HostTensor& { return *in[1]; };
   switch (n.op) {
     case OpKind::input:
-    case OpKind::parameter: return HostTensor(n.type.dtype, n.type.shape, feeds.at(n.s("name")).data);
+    case OpKind::parameter: GRAPHC_ASSERT(false, "fed values are read in place by run()");
     case OpKind::constant: return HostTensor(n.type.dtype, {}, {n.f("value")});
     case OpKind::batch_size:
       GRAPHC_ASSERT(batch.has_value(), "batch_size without a bound N");
@@ -121,10 +120,17 @@ HostTensor evaluate(const Node& n, const std::vector<const HostTensor*>& in, con
   GRAPHC_ASSERT(false, "unhandled op ", op_name(n.op));
 }
 
+// The values of one run, by ValueId: computed values are owned here, fed
+// values are read in place (a batch of images is not copied every step).
+struct Values {
+  std::vector<HostTensor> owned;
+  std::vector<const HostTensor*> view;
+};
+
 // Evaluates the nodes of g in order. With keep_all, every value is kept
 // (interpret_all); otherwise only what the outputs need is computed, and each
 // value is freed after its last use.
-std::vector<HostTensor> run(const Graph& graph, const TensorMap& feeds, bool keep_all) {
+Values run(const Graph& graph, const TensorMap& feeds, bool keep_all) {
   const BoundGraph bound = bind_feeds(graph, feeds);
   const Graph& g = bound.graph;
   const size_t count = g.size();
@@ -140,21 +146,29 @@ std::vector<HostTensor> run(const Graph& graph, const TensorMap& feeds, bool kee
     }
   }
 
-  std::vector<HostTensor> values(count);
+  Values values{std::vector<HostTensor>(count), std::vector<const HostTensor*>(count, nullptr)};
   std::vector<const HostTensor*> operands;
   for (size_t i = 0; i < count; ++i) {
     if (!needed[i]) continue;
     const Node& n = g.node(static_cast<ValueId>(i));
+    if (n.op == OpKind::input || n.op == OpKind::parameter) {
+      values.view[i] = &feeds.at(n.s("name"));  // bind_feeds checked its type
+      continue;
+    }
     operands.clear();
-    for (ValueId v : n.operands) operands.push_back(&values[v]);
+    for (ValueId v : n.operands) operands.push_back(values.view[v]);
     try {
-      values[i] = evaluate(n, operands, feeds, bound.batch);
-      make_integral(values[i]);
+      values.owned[i] = evaluate(n, operands, bound.batch);
+      make_integral(values.owned[i]);
     } catch (const Error& e) {
       throw Error(cat("%", i, " = ", op_name(n.op), ": ", e.what()));
     }
+    values.view[i] = &values.owned[i];
     for (ValueId v : n.operands)
-      if (!keep[v] && last_use[v] == i) values[v] = HostTensor();
+      if (!keep[v] && last_use[v] == i) {
+        values.owned[v] = HostTensor();
+        values.view[v] = nullptr;
+      }
   }
   return values;
 }
@@ -162,12 +176,27 @@ std::vector<HostTensor> run(const Graph& graph, const TensorMap& feeds, bool kee
 }  // namespace
 
 TensorMap interpret(const Graph& g, const TensorMap& feeds) {
-  std::vector<HostTensor> values = run(g, feeds, false);
+  Values values = run(g, feeds, false);
+  // Computed values move into the result; fed ones, and a value that is
+  // also an earlier output, are copied.
+  std::vector<int> uses_left(g.size(), 0);
+  for (const Output& o : g.outputs()) ++uses_left[o.value];
   TensorMap out;
-  for (const Output& o : g.outputs()) out[o.name] = values[o.value];
+  for (const Output& o : g.outputs()) {
+    const bool owned = values.view[o.value] == &values.owned[o.value];
+    if (owned && --uses_left[o.value] == 0)
+      out[o.name] = std::move(values.owned[o.value]);
+    else
+      out[o.name] = *values.view[o.value];
+  }
   return out;
 }
 
-std::vector<HostTensor> interpret_all(const Graph& g, const TensorMap& feeds) { return run(g, feeds, true); }
+std::vector<HostTensor> interpret_all(const Graph& g, const TensorMap& feeds) {
+  Values values = run(g, feeds, true);
+  for (size_t i = 0; i < values.owned.size(); ++i)
+    if (values.view[i] != &values.owned[i]) values.owned[i] = *values.view[i];
+  return std::move(values.owned);
+}
 
 }  // namespace graphc::runtime

@@ -116,21 +116,26 @@ HostTensor matmul(const Node& n, const HostTensor& a, const HostTensor& b) {
   const bool b_shared = rb == 2;  // a rank-2 b multiplies every batch of a
 
   // Contiguous A[M,K] and B[K,P] for one batch; copies only when transposed.
-  std::vector<double> a_packed(ta ? M * K : 0), b_packed(tb ? K * P : 0);
+  // The copies live in per-thread scratch that is reused from call to call:
+  // fresh multi-megabyte buffers every training step cost more in page
+  // faults than the copies themselves.
+  thread_local std::vector<double> a_scratch, b_scratch;
+  if (ta && a_scratch.size() < static_cast<size_t>(M * K)) a_scratch.resize(M * K);
+  if (tb && b_scratch.size() < static_cast<size_t>(K * P)) b_scratch.resize(K * P);
   const double* B = nullptr;
   for (int64_t batch = 0; batch < batches; ++batch) {
     const double* a_src = a.data.data() + batch * M * K;
     const double* A = a_src;
     if (ta) {
-      transpose_into(a_src, K, M, a_packed.data());
-      A = a_packed.data();
+      transpose_into(a_src, K, M, a_scratch.data());
+      A = a_scratch.data();
     }
     if (batch == 0 || !b_shared) {
       const double* b_src = b.data.data() + (b_shared ? 0 : batch * K * P);
       B = b_src;
       if (tb) {
-        transpose_into(b_src, P, K, b_packed.data());
-        B = b_packed.data();
+        transpose_into(b_src, P, K, b_scratch.data());
+        B = b_scratch.data();
       }
     }
     gemm(A, B, out.data.data() + batch * M * P, M, K, P);

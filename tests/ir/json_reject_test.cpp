@@ -44,6 +44,8 @@ TEST(JsonReject, NotAGraphDocument) {
   EXPECT_TRUE(read_error("{\"format\": ").starts_with("graph JSON: parse error at line 1, column 12: "));
   EXPECT_TRUE(read_error("{\"format\": \"graphc-ir\",\n \"version\": 1,,}").starts_with("graph JSON: parse error at line 2"));
   EXPECT_TRUE(read_error("{\"name\": \"\xff\"}").starts_with("graph JSON: parse error at line 1, column 11: "));
+  // nlohmann reports this one as out_of_range, not parse_error (found by the fuzzer).
+  EXPECT_EQ(read_error("{\"version\": 1e999}"), "graph JSON: number overflow parsing '1e999'");
 }
 
 TEST(JsonReject, DocumentFields) {

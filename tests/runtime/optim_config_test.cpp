@@ -2,6 +2,9 @@
 // command line accepts, and a message naming the bad field otherwise.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <functional>
+
 #include "ir/error.h"
 #include "runtime/optim/lr_schedule.h"
 #include "runtime/optim/optimizer.h"
