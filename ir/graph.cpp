@@ -1,6 +1,7 @@
 #include "ir/graph.h"
 
 #include <array>
+#include <cmath>
 
 #include "ir/shape_inference.h"
 
@@ -42,6 +43,8 @@ std::string InitSpec::str() const {
 }
 
 std::string InitSpec::problem() const {
+  for (double a : args)
+    if (!std::isfinite(a)) return cat("init ", kind, " has a non-finite argument");
   auto want = [&](size_t n) -> std::string {
     return args.size() == n ? "" : cat("init ", kind, " takes ", n, " argument", n == 1 ? "" : "s", ", got ", args.size());
   };

@@ -3,7 +3,6 @@
 // escape), every message names the node and field, and the graph is rebuilt
 // through Graph::add_typed so shape inference re-derives and checks every
 // type. The format is described in json.h.
-#include <cmath>
 #include <limits>
 #include <map>
 
@@ -143,7 +142,8 @@ void read_node(const json& j, ValueId id, Graph& g, NameTable& names) {
   object(j, where, "a node");
   reject_unknown_fields(j, {"id", "op", "operands", "attrs", "type"}, where);
   int64_t recorded_id = as_int(field(j, "id", where), where, "id");
-  if (recorded_id != id) fail(where, cat("id is ", recorded_id, ", expected ", id, " (ids are positions in \"nodes\")"));
+  if (recorded_id != id)
+    fail(where, cat("id is ", recorded_id, ", expected ", id, " (ids are positions in \"nodes\")"));
 
   const std::string& op_text = as_string(field(j, "op", where), where, "op");
   std::optional<OpKind> op = parse_op(op_text);
@@ -154,7 +154,8 @@ void read_node(const json& j, ValueId id, Graph& g, NameTable& names) {
   for (const json& o : operand_list) {
     int64_t v = as_int(o, where, "operand");
     if (v == id) fail(where, cat("operand ", v, " refers to the node itself"));
-    if (v < 0 || v > id) fail(where, cat("operand ", v, " is not an earlier node (operands must refer to earlier ids)"));
+    if (v < 0 || v > id)
+      fail(where, cat("operand ", v, " is not an earlier node (operands must refer to earlier ids)"));
     operands.push_back(static_cast<ValueId>(v));
   }
 
@@ -166,18 +167,20 @@ void read_node(const json& j, ValueId id, Graph& g, NameTable& names) {
   }
   TensorType type = read_type(field(j, "type", where), where);
 
+  // Graph::add_typed checks all of this too; doing it here first lets the
+  // message name the node.
   Node n{*op, operands, attrs, type};
+  TensorType inferred;
   try {
     check_signature(n);
     std::vector<TensorType> in;
     for (ValueId v : operands) in.push_back(g.type(v));
-    TensorType inferred = infer_type(n, in);
-    if (!(inferred == type))
-      fail(where, cat("recorded type ", type.str(), " but ", op_text, " produces ", inferred.str()));
+    inferred = infer_type(n, in);
   } catch (const Error& e) {
-    if (std::string_view(e.what()).starts_with("graph JSON: ")) throw;
     fail(where, e.what());
   }
+  if (!(inferred == type))
+    fail(where, cat("recorded type ", type.str(), " but ", op_text, " produces ", inferred.str()));
   if (*op == OpKind::input || *op == OpKind::parameter) {
     auto [it, fresh] = names.emplace(std::pair{*op, n.s("name")}, id);
     if (!fresh) fail(where, cat(op_text, " name '", n.s("name"), "' is already used by node ", it->second));
@@ -208,7 +211,8 @@ Graph graph_from_json(const json& j) {
   const std::string& format = as_string(field(j, "format", ""), "", "format");
   if (format != kJsonFormat) fail("", cat("format is '", format, "', expected '", kJsonFormat, "'"));
   int64_t version = as_int(field(j, "version", ""), "", "version");
-  if (version != kJsonVersion) fail("", cat("unsupported version ", version, " (this graphc reads version ", kJsonVersion, ")"));
+  if (version != kJsonVersion)
+    fail("", cat("unsupported version ", version, " (this graphc reads version ", kJsonVersion, ")"));
   reject_unknown_fields(j, {"format", "version", "name", "nodes", "outputs"}, "");
 
   Graph g(as_string(field(j, "name", ""), "", "name"));

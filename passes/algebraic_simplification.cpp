@@ -3,6 +3,7 @@
 #include <optional>
 #include <set>
 
+#include "ir/shape_inference.h"
 #include "passes/graph_rebuild.h"
 
 namespace graphc::passes {
@@ -30,10 +31,49 @@ std::set<int64_t> broadcast_axes(const Shape& from, const Shape& to) {
   return axes;
 }
 
+// Whether x holds a single element (all its dimensions are 1, or none).
+bool is_single_element(const Shape& x) {
+  for (int64_t d : x.dims())
+    if (d != 1) return false;
+  return true;
+}
+
+// A single element broadcast to `to`, skipping the reshapes and broadcasts
+// that spread it, or nullopt when x's rank does not fit under `to`.
+std::optional<ValueId> spread_single_element(Graph& g, ValueId x, const Shape& to) {
+  const Shape& s = g.type(x).shape;
+  if (!is_single_element(s) || s.rank() > to.rank()) return std::nullopt;
+  if (s == to) return x;
+  return g.add(OpKind::broadcast, {x}, {{"shape", to.dims()}});
+}
+
+// For elementwise ops: operands that are explicit broadcasts the op would
+// do implicitly anyway are replaced by what they broadcast. Returns the new
+// operand list if any was replaced.
+std::optional<std::vector<ValueId>> drop_implicit_broadcasts(Graph& g, const Node& n, std::vector<ValueId> ops) {
+  bool replaced = false;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Node& operand = g.node(ops[i]);
+    if (operand.op != OpKind::broadcast) continue;
+    std::vector<ValueId> trial = ops;
+    trial[i] = operand.operands[0];
+    std::optional<Shape> shape = g.type(trial[0]).shape;
+    for (size_t j = 1; j < trial.size() && shape; ++j) shape = broadcast_shapes(*shape, g.type(trial[j]).shape);
+    if (shape && *shape == n.type.shape) {
+      ops = trial;
+      replaced = true;
+    }
+  }
+  if (!replaced) return std::nullopt;
+  return ops;
+}
+
 // The rewrites. `n` is the old node, `ops` its operands in the new graph `g`;
 // returns the new value standing for n, or nullopt to keep n as it is.
 std::optional<ValueId> rewrite(Graph& g, const Node& n, const std::vector<ValueId>& ops) {
   auto same_type_as = [&](ValueId x) { return g.type(x) == n.type; };
+  if (n.info().cls == OpClass::elementwise && ops.size() >= 2)
+    if (auto narrower = drop_implicit_broadcasts(g, n, ops)) return g.add(n.op, *narrower, n.attrs);
   switch (n.op) {
     case OpKind::mul:
       if (is_constant(g, ops[1], 1) && same_type_as(ops[0])) return ops[0];
@@ -68,6 +108,8 @@ std::optional<ValueId> rewrite(Graph& g, const Node& n, const std::vector<ValueI
     }
     case OpKind::reshape: {
       const Node& inner = g.node(ops[0]);
+      if (inner.op == OpKind::broadcast)
+        if (auto spread = spread_single_element(g, inner.operands[0], n.type.shape)) return spread;
       ValueId x = inner.op == OpKind::reshape ? inner.operands[0] : ops[0];
       if (g.type(x) == n.type) return x;
       if (x == ops[0]) return std::nullopt;
@@ -75,6 +117,8 @@ std::optional<ValueId> rewrite(Graph& g, const Node& n, const std::vector<ValueI
     }
     case OpKind::broadcast: {
       const Node& inner = g.node(ops[0]);
+      if (inner.op == OpKind::reshape)
+        if (auto spread = spread_single_element(g, inner.operands[0], n.type.shape)) return spread;
       ValueId x = inner.op == OpKind::broadcast ? inner.operands[0] : ops[0];
       if (g.type(x) == n.type) return x;
       if (x == ops[0]) return std::nullopt;

@@ -6,6 +6,10 @@
 //   transpose(x, identity)         -> x
 //   reshape(reshape(x))            -> reshape(x); reshape to x's shape -> x
 //   broadcast(broadcast(x))        -> broadcast(x); broadcast to x's shape -> x
+//   reshape(broadcast(x)), broadcast(reshape(x)) with x a single element
+//                                  -> broadcast(x)
+//   op(broadcast(x), y) for an elementwise op that broadcasts x the same
+//   way implicitly                 -> op(x, y)
 //   reduce_sum(broadcast(x), exactly the broadcast axes)
 //                                  -> x * count (reshaped), or x when count is 1
 //   reduce_sum over no axes        -> x

@@ -48,8 +48,8 @@ const NamedTensor& SafeTensors::at(std::string_view name) const {
 template <typename T>
 NamedTensor make_tensor(std::string name, std::vector<int64_t> shape, std::span<const T> values) {
   NamedTensor t{std::move(name), dtype_of<T>(), std::move(shape), {}};
-  GRAPHC_ASSERT(t.numel() == static_cast<int64_t>(values.size()), "tensor '", t.name, "' of shape ",
-                dims_str(t.shape), " given ", values.size(), " values");
+  GRAPHC_ASSERT(t.numel() == static_cast<int64_t>(values.size()), "tensor '", t.name, "' of shape ", dims_str(t.shape),
+                " given ", values.size(), " values");
   t.bytes.resize(values.size_bytes());
   if (!values.empty()) std::memcpy(t.bytes.data(), values.data(), values.size_bytes());
   return t;
@@ -61,16 +61,16 @@ std::vector<T> tensor_values(const SafeTensors& file, std::string_view name,
   const NamedTensor& t = file.at(name);
   DType want = dtype_of<T>();
   if (t.dtype != want || t.shape != expected_shape)
-    throw Error(cat(where(file), ": tensor '", name, "' is ", safetensors_format::safetensors_dtype_name(t.dtype),
-                    " ", dims_str(t.shape), ", expected ", safetensors_format::safetensors_dtype_name(want), " ",
+    throw Error(cat(where(file), ": tensor '", name, "' is ", safetensors_format::safetensors_dtype_name(t.dtype), " ",
+                    dims_str(t.shape), ", expected ", safetensors_format::safetensors_dtype_name(want), " ",
                     dims_str(expected_shape)));
   std::vector<T> values(t.bytes.size() / sizeof(T));
   if (!values.empty()) std::memcpy(values.data(), t.bytes.data(), t.bytes.size());
   return values;
 }
 
-#define GRAPHC_SAFETENSORS_VALUE_TYPE(T)                                                             \
-  template NamedTensor make_tensor<T>(std::string, std::vector<int64_t>, std::span<const T>);        \
+#define GRAPHC_SAFETENSORS_VALUE_TYPE(T)                                                      \
+  template NamedTensor make_tensor<T>(std::string, std::vector<int64_t>, std::span<const T>); \
   template std::vector<T> tensor_values<T>(const SafeTensors&, std::string_view, const std::vector<int64_t>&);
 GRAPHC_SAFETENSORS_VALUE_TYPE(float)
 GRAPHC_SAFETENSORS_VALUE_TYPE(double)

@@ -37,7 +37,7 @@ struct NamedTensor {
 struct SafeTensors {
   std::vector<NamedTensor> tensors;
   std::map<std::string, std::string> metadata;  // "__metadata__"
-  std::string source;  // the file it came from, for messages ("" if built in memory)
+  std::string source;                           // the file it came from, for messages ("" if built in memory)
 
   const NamedTensor* find(std::string_view name) const;
   // Throws graphc::Error naming the source and the missing tensor.

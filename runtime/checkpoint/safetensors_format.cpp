@@ -8,10 +8,12 @@ namespace graphc::runtime::safetensors_format {
 
 namespace {
 
+// rank: the index in safetensors' `enum Dtype`, which reads BOOL, U8, I8,
+// F8_E5M2, F8_E4M3, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64.
 struct DTypeEntry {
   DType type;
   std::string_view name;
-  int rank;  // index in safetensors' `enum Dtype` (BOOL, U8, I8, F8_E5M2, F8_E4M3, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64)
+  int rank;
 };
 
 constexpr std::array<DTypeEntry, 8> kDTypes{{

@@ -21,7 +21,7 @@ static_assert(std::endian::native == std::endian::little,
 inline constexpr uint64_t kMaxHeaderBytes = 100'000'000;
 inline constexpr std::string_view kMetadataKey = "__metadata__";
 
-std::string_view safetensors_dtype_name(DType t);                      // "F32"
+std::string_view safetensors_dtype_name(DType t);                     // "F32"
 std::optional<DType> parse_safetensors_dtype(std::string_view name);  // nullopt for anything graphc has no DType for
 // The position of t in the reference implementation's Dtype enum, which is
 // in increasing alignment order (BOOL < U8 < F16 < BF16 < I32 < F32 < F64 <

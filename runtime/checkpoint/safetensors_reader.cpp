@@ -67,8 +67,8 @@ class Reader {
       fail(cat("header length ", n, " is absurd (the limit is ", fmt::kMaxHeaderBytes,
                " bytes); not a safetensors file?"));
     if (n > bytes_.size() - 8)
-      fail(cat("header length ", n, " is larger than the rest of the file (", bytes_.size() - 8,
-               " bytes); truncated?"));
+      fail(
+          cat("header length ", n, " is larger than the rest of the file (", bytes_.size() - 8, " bytes); truncated?"));
     return n;
   }
 
@@ -151,8 +151,7 @@ class Reader {
                " bytes)"));
 
     std::optional<uint64_t> want = fmt::byte_count(e.tensor.dtype, e.tensor.shape);
-    if (!want)
-      fail(cat(where, " has shape ", dims_str(e.tensor.shape), " whose byte count overflows 64 bits"));
+    if (!want) fail(cat(where, " has shape ", dims_str(e.tensor.shape), " whose byte count overflows 64 bits"));
     if (*want != e.end - e.begin)
       fail(cat(where, ": ", dtype.get<std::string>(), " ", dims_str(e.tensor.shape), " needs ", *want,
                " bytes but data_offsets ", offsets.dump(), " hold ", e.end - e.begin));

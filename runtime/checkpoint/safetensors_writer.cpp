@@ -36,8 +36,8 @@ void check_writable(const NamedTensor& t) {
     if (d < 0) throw Error(cat("tensor '", t.name, "' has negative dimension ", d, " (shapes must be static)"));
   std::optional<uint64_t> want = fmt::byte_count(t.dtype, t.shape);
   if (!want || t.bytes.size() != *want)
-    throw Error(cat("tensor '", t.name, "' has ", t.bytes.size(), " bytes; ", fmt::safetensors_dtype_name(t.dtype),
-                    " ", dims_str(t.shape), " needs ", want ? std::to_string(*want) : "more than 2^64"));
+    throw Error(cat("tensor '", t.name, "' has ", t.bytes.size(), " bytes; ", fmt::safetensors_dtype_name(t.dtype), " ",
+                    dims_str(t.shape), " needs ", want ? std::to_string(*want) : "more than 2^64"));
 }
 
 std::string header_text(const SafeTensors& file, const std::vector<const NamedTensor*>& order) {
@@ -62,8 +62,8 @@ std::string header_text(const SafeTensors& file, const std::vector<const NamedTe
   try {
     text = header.dump();
   } catch (const nlohmann::json::exception& e) {
-    throw Error(cat("cannot write a safetensors header: a tensor name or metadata entry is not UTF-8 (", e.what(),
-                    ")"));
+    throw Error(
+        cat("cannot write a safetensors header: a tensor name or metadata entry is not UTF-8 (", e.what(), ")"));
   }
   text.append((8 - text.size() % 8) % 8, ' ');
   return text;

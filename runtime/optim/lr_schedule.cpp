@@ -10,8 +10,7 @@ namespace graphc::runtime {
 
 namespace {
 
-constexpr std::array kKinds{ScheduleKind::constant, ScheduleKind::step, ScheduleKind::cosine,
-                            ScheduleKind::onecycle};
+constexpr std::array kKinds{ScheduleKind::constant, ScheduleKind::step, ScheduleKind::cosine, ScheduleKind::onecycle};
 
 // PyTorch's _annealing_cos: from `start` at pct 0 to `end` at pct 1.
 double anneal_cos(double start, double end, double pct) {
@@ -39,10 +38,14 @@ double onecycle_lr(const LrSchedule& s, int64_t step, int64_t total_steps) {
 
 std::string_view schedule_kind_name(ScheduleKind kind) {
   switch (kind) {
-    case ScheduleKind::constant: return "constant";
-    case ScheduleKind::step: return "step";
-    case ScheduleKind::cosine: return "cosine";
-    case ScheduleKind::onecycle: return "onecycle";
+    case ScheduleKind::constant:
+      return "constant";
+    case ScheduleKind::step:
+      return "step";
+    case ScheduleKind::cosine:
+      return "cosine";
+    case ScheduleKind::onecycle:
+      return "onecycle";
   }
   GRAPHC_ASSERT(false, "schedule kind ", static_cast<int>(kind), " out of range");
   return {};
@@ -76,14 +79,16 @@ double LrSchedule::lr_at(int64_t step, int64_t total_steps, int64_t steps_per_ep
                 " per epoch");
   GRAPHC_ASSERT(step >= 0 && step <= total_steps, "step ", step, " outside a run of ", total_steps, " steps");
   switch (kind) {
-    case ScheduleKind::constant: return base_lr;
+    case ScheduleKind::constant:
+      return base_lr;
     case ScheduleKind::step: {
       int64_t epoch = step / steps_per_epoch;
       return base_lr * std::pow(gamma, static_cast<double>(epoch / step_size_epochs));
     }
     case ScheduleKind::cosine:
       return anneal_cos(base_lr, 0.0, static_cast<double>(step) / static_cast<double>(total_steps));
-    case ScheduleKind::onecycle: return onecycle_lr(*this, step, total_steps);
+    case ScheduleKind::onecycle:
+      return onecycle_lr(*this, step, total_steps);
   }
   GRAPHC_ASSERT(false, "schedule kind ", static_cast<int>(kind), " out of range");
   return 0;

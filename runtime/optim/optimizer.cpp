@@ -13,9 +13,11 @@ std::vector<std::string> state_names_of(const OptimizerConfig& config) {
       if (config.momentum == 0) return {};
       return {"momentum_buffer"};
     case OptimizerKind::momentum:
-    case OptimizerKind::nesterov: return {"momentum_buffer"};
+    case OptimizerKind::nesterov:
+      return {"momentum_buffer"};
     case OptimizerKind::adam:
-    case OptimizerKind::adamw: return {"exp_avg", "exp_avg_sq"};
+    case OptimizerKind::adamw:
+      return {"exp_avg", "exp_avg_sq"};
   }
   GRAPHC_ASSERT(false, "optimizer kind ", static_cast<int>(config.kind), " out of range");
   return {};
@@ -30,8 +32,7 @@ Optimizer::Optimizer(OptimizerConfig config, size_t num_params) : config_(config
 }
 
 void Optimizer::step(std::span<float> params, std::span<const float> grads, double lr) {
-  GRAPHC_ASSERT(params.size() == size_, "optimizer built for ", size_, " parameters, stepped with ",
-                params.size());
+  GRAPHC_ASSERT(params.size() == size_, "optimizer built for ", size_, " parameters, stepped with ", params.size());
   ++step_count_;
   const OptimizerConfig& c = config_;
   switch (c.kind) {

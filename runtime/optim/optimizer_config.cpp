@@ -9,8 +9,8 @@ namespace graphc::runtime {
 
 namespace {
 
-constexpr std::array kKinds{OptimizerKind::sgd, OptimizerKind::momentum, OptimizerKind::nesterov,
-                            OptimizerKind::adam, OptimizerKind::adamw};
+constexpr std::array kKinds{OptimizerKind::sgd, OptimizerKind::momentum, OptimizerKind::nesterov, OptimizerKind::adam,
+                            OptimizerKind::adamw};
 
 void require(bool ok, std::string_view field, double value, std::string_view rule) {
   if (!ok) throw Error(cat("optimizer ", field, " must be ", rule, ", got ", value));
@@ -20,11 +20,16 @@ void require(bool ok, std::string_view field, double value, std::string_view rul
 
 std::string_view optimizer_kind_name(OptimizerKind kind) {
   switch (kind) {
-    case OptimizerKind::sgd: return "sgd";
-    case OptimizerKind::momentum: return "momentum";
-    case OptimizerKind::nesterov: return "nesterov";
-    case OptimizerKind::adam: return "adam";
-    case OptimizerKind::adamw: return "adamw";
+    case OptimizerKind::sgd:
+      return "sgd";
+    case OptimizerKind::momentum:
+      return "momentum";
+    case OptimizerKind::nesterov:
+      return "nesterov";
+    case OptimizerKind::adam:
+      return "adam";
+    case OptimizerKind::adamw:
+      return "adamw";
   }
   GRAPHC_ASSERT(false, "optimizer kind ", static_cast<int>(kind), " out of range");
   return {};
@@ -38,8 +43,7 @@ OptimizerKind parse_optimizer_kind(std::string_view name) {
 
 void validate(const OptimizerConfig& c) {
   require(std::isfinite(c.lr) && c.lr >= 0, "lr", c.lr, "a finite number >= 0");
-  require(std::isfinite(c.weight_decay) && c.weight_decay >= 0, "weight_decay", c.weight_decay,
-          "a finite number >= 0");
+  require(std::isfinite(c.weight_decay) && c.weight_decay >= 0, "weight_decay", c.weight_decay, "a finite number >= 0");
   require(c.momentum >= 0 && c.momentum < 1, "momentum", c.momentum, "in [0, 1)");
   if (c.kind == OptimizerKind::momentum || c.kind == OptimizerKind::nesterov)
     require(c.momentum > 0, "momentum", c.momentum,

@@ -23,12 +23,12 @@ OptimizerKind parse_optimizer_kind(std::string_view name);
 
 struct OptimizerConfig {
   OptimizerKind kind = OptimizerKind::sgd;
-  double lr = 0.01;            // base learning rate (schedules scale it)
-  double momentum = 0;         // sgd, momentum, nesterov (adam uses beta1)
-  double weight_decay = 0;     // L2 added to the gradient; decoupled for adamw
-  double beta1 = 0.9;          // adam, adamw
-  double beta2 = 0.999;        // adam, adamw
-  double eps = 1e-8;           // adam, adamw: added outside the square root
+  double lr = 0.01;         // base learning rate (schedules scale it)
+  double momentum = 0;      // sgd, momentum, nesterov (adam uses beta1)
+  double weight_decay = 0;  // L2 added to the gradient; decoupled for adamw
+  double beta1 = 0.9;       // adam, adamw
+  double beta2 = 0.999;     // adam, adamw
+  double eps = 1e-8;        // adam, adamw: added outside the square root
 };
 
 // Throws graphc::Error naming the field that is out of range: negative or

@@ -20,7 +20,8 @@ void sgd_loop(float* __restrict p, const float* __restrict g, size_t n, float lr
 }
 
 template <bool kDecay, bool kNesterov>
-void momentum_loop(float* __restrict p, const float* __restrict g, float* __restrict buf, size_t n, float lr, float mu, float wd) {
+void momentum_loop(float* __restrict p, const float* __restrict g, float* __restrict buf, size_t n, float lr, float mu,
+                   float wd) {
   for (size_t i = 0; i < n; ++i) {
     float d = g[i];
     if constexpr (kDecay) d += wd * p[i];
@@ -42,7 +43,8 @@ struct AdamScalars {
 };
 
 template <AdamDecay kDecay>
-void adam_loop(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, size_t n, const AdamScalars s) {
+void adam_loop(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, size_t n,
+               const AdamScalars s) {
   for (size_t i = 0; i < n; ++i) {
     float pi = p[i];
     if constexpr (kDecay == AdamDecay::decoupled) pi *= s.keep;
@@ -52,6 +54,8 @@ void adam_loop(float* __restrict p, const float* __restrict g, float* __restrict
     float vi = s.b2 * v[i] + s.one_minus_b2 * d * d;
     m[i] = mi;
     v[i] = vi;
+    // GCC vectorises this loop only under -fno-math-errno: otherwise sqrt
+    // keeps a scalar errno path for negative input (vi is never negative).
     float denom = std::sqrt(vi) / s.bias2_sqrt + s.eps;
     p[i] = pi - s.step_size * (mi / denom);
   }
@@ -80,8 +84,8 @@ void sgd_update(std::span<float> params, std::span<const float> grads, double lr
     sgd_loop<false>(params.data(), grads.data(), params.size(), f_lr, f_wd);
 }
 
-void momentum_update(std::span<float> params, std::span<const float> grads, std::span<float> momentum_buffer,
-                     double lr, double momentum, double weight_decay, bool nesterov) {
+void momentum_update(std::span<float> params, std::span<const float> grads, std::span<float> momentum_buffer, double lr,
+                     double momentum, double weight_decay, bool nesterov) {
   check_sizes(params, grads);
   check_state_size(params, momentum_buffer);
   float* p = params.data();

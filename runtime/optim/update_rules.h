@@ -21,8 +21,8 @@ void sgd_update(std::span<float> params, std::span<const float> grads, double lr
 //   d = g + wd*p;  buf = mu*buf + d;  p -= lr * (nesterov ? d + mu*buf : buf).
 // PyTorch starts buf at d on the first step; a zero-initialised buf gives
 // exactly that, so there is no first-step special case.
-void momentum_update(std::span<float> params, std::span<const float> grads, std::span<float> momentum_buffer,
-                     double lr, double momentum, double weight_decay, bool nesterov);
+void momentum_update(std::span<float> params, std::span<const float> grads, std::span<float> momentum_buffer, double lr,
+                     double momentum, double weight_decay, bool nesterov);
 
 struct AdamHyper {
   double lr;

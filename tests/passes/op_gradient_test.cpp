@@ -6,12 +6,14 @@
 // listed as not differentiable.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
 #include "frontend/nn.h"
 #include "ir/printer.h"
 #include "passes/autodiff.h"
+#include "passes/vjp_rules.h"
 #include "runtime/grad_check.h"
 
 namespace graphc {
@@ -261,8 +263,25 @@ TEST(OpGradientCoverage, EveryOpIsCheckedOrNotDifferentiable) {
     for (const Node& n : g.nodes()) covered.insert(n.op);
   }
   for (const OpInfo& op : all_ops()) {
-    bool differentiable = !kNotDifferentiable.count(op.kind);
-    if (differentiable) EXPECT_TRUE(covered.count(op.kind)) << op.name << " has no gradient test case";
+    if (kNotDifferentiable.count(op.kind)) continue;
+    EXPECT_TRUE(covered.count(op.kind)) << op.name << " has no gradient test case";
+  }
+}
+
+TEST(OpGradientCoverage, EveryRuleIsCheckedByACaseThatFailsWhenTheRuleIsWrong) {
+  // For each differentiable op, scaling its rule's output by 1.5 must make
+  // the first case that uses the op fail: the cases can see every rule.
+  std::vector<OpCase> cases = all_cases();
+  for (const OpInfo& op : all_ops()) {
+    if (kNotDifferentiable.count(op.kind)) continue;
+    for (const OpCase& c : cases) {
+      Graph g = case_graph(c);
+      bool uses = std::any_of(g.nodes().begin(), g.nodes().end(), [&](const Node& n) { return n.op == op.kind; });
+      if (!uses) continue;
+      passes::ScopedVjpFaultForTesting broken(op.kind, 1.5);
+      EXPECT_FALSE(runtime::check_gradients(g).passed) << op.name << " broken, yet case " << c.name << " passes";
+      break;
+    }
   }
 }
 

@@ -220,8 +220,7 @@ TEST(OptimState, RestoredStateContinuesBitForBit) {
     }
     resumed.set_step_count(first.step_count());
     resumed.step(p, to_f32(kGrads[2]), 0.01);
-    for (size_t i = 0; i < p.size(); ++i)
-      EXPECT_EQ(p[i], expected[i]) << optimizer_kind_name(kind) << " element " << i;
+    for (size_t i = 0; i < p.size(); ++i) EXPECT_EQ(p[i], expected[i]) << optimizer_kind_name(kind) << " element " << i;
   }
 }
 

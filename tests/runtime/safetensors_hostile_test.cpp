@@ -37,14 +37,16 @@ void expect_rejected(const std::string& bytes, const std::string& fault) {
 
 TEST(SafetensorsHostile, TooShortForTheLengthField) {
   expect_rejected("", "too short for a safetensors file (0 bytes; the header length alone takes 8)");
-  expect_rejected(std::string("\x10\0\0\0\0", 5), "too short for a safetensors file (5 bytes; the header length alone takes 8)");
+  expect_rejected(std::string("\x10\0\0\0\0", 5),
+                  "too short for a safetensors file (5 bytes; the header length alone takes 8)");
 }
 
 TEST(SafetensorsHostile, HeaderLengthAbsurdOrPastTheEnd) {
   expect_rejected(le64(uint64_t{1} << 40) + "{}",
                   "header length 1099511627776 is absurd (the limit is 100000000 bytes); not a safetensors file?");
-  expect_rejected(le64(~uint64_t{0}),
-                  "header length 18446744073709551615 is absurd (the limit is 100000000 bytes); not a safetensors file?");
+  expect_rejected(
+      le64(~uint64_t{0}),
+      "header length 18446744073709551615 is absurd (the limit is 100000000 bytes); not a safetensors file?");
   expect_rejected(le64(64) + "{}      ", "header length 64 is larger than the rest of the file (8 bytes); truncated?");
 }
 
@@ -125,12 +127,14 @@ TEST(SafetensorsHostile, OverlapsGapsAndTrailingBytes) {
                   "gap of 4 unused bytes at the start of the data section, before tensor 'a'");
   expect_rejected(file_of(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})", std::string(7, 'x')),
                   "3 trailing bytes after the last tensor (the data section has 7 bytes, the tensors cover 4)");
-  expect_rejected(file_of("{}      ", "x"), "1 trailing bytes after the last tensor (the data section has 1 bytes, "
-                                             "the tensors cover 0)");
+  expect_rejected(file_of("{}      ", "x"),
+                  "1 trailing bytes after the last tensor (the data section has 1 bytes, "
+                  "the tensors cover 0)");
 }
 
 TEST(SafetensorsHostile, MetadataMustMapStringsToStrings) {
-  expect_rejected(file_of(R"({"__metadata__":{"epoch":3}})", ""), "__metadata__ entry 'epoch' is not a string (it is number)");
+  expect_rejected(file_of(R"({"__metadata__":{"epoch":3}})", ""),
+                  "__metadata__ entry 'epoch' is not a string (it is number)");
   expect_rejected(file_of(R"({"__metadata__":{"a":null}})", ""), "__metadata__ entry 'a' is not a string (it is null)");
   expect_rejected(file_of(R"({"__metadata__":["a"]})", ""), "__metadata__ is not an object (it is array)");
 }

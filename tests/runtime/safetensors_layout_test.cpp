@@ -54,33 +54,31 @@ TEST(SafetensorsLayout, MatchesTheReferenceImplementationsTestVectors) {
   SafeTensors attn;
   attn.tensors.push_back(make_tensor<float>("attn.0", {1, 2, 3}, values));
   std::string expected = bytes_of(
-      {64,  0,   0,   0,   0,   0,   0,   0,   123, 34,  97,  116, 116, 110, 46,  48,  34, 58,  123, 34,
-       100, 116, 121, 112, 101, 34,  58,  34,  70,  51,  50,  34,  44,  34,  115, 104, 97, 112, 101, 34,
-       58,  91,  49,  44,  50,  44,  51,  93,  44,  34,  100, 97,  116, 97,  95,  111, 102, 102, 115,
-       101, 116, 115, 34,  58,  91,  48,  44,  50,  52,  93,  125, 125, 0,   0,   0,   0,  0,   0,   128,
-       63,  0,   0,   0,   64,  0,   0,   64,  64,  0,   0,   128, 64,  0,   0,   160, 64});
+      {64,  0,  0,   0,  0,   0,  0,   0,   123, 34,  97,  116, 116, 110, 46,  48, 34, 58, 123, 34, 100, 116, 121, 112,
+       101, 34, 58,  34, 70,  51, 50,  34,  44,  34,  115, 104, 97,  112, 101, 34, 58, 91, 49,  44, 50,  44,  51,  93,
+       44,  34, 100, 97, 116, 97, 95,  111, 102, 102, 115, 101, 116, 115, 34,  58, 91, 48, 44,  50, 52,  93,  125, 125,
+       0,   0,  0,   0,  0,   0,  128, 63,  0,   0,   0,   64,  0,   0,   64,  64, 0,  0,  128, 64, 0,   0,   160, 64});
   EXPECT_EQ(serialize_safetensors(attn), expected);
 
   // test_serialization_forced_alignement: "attn0" F32 [1,1,2,3]; the header
   // is padded with 7 spaces so the f32 data starts 8-aligned.
   SafeTensors attn0;
   attn0.tensors.push_back(make_tensor<float>("attn0", {1, 1, 2, 3}, values));
-  std::string expected0 = bytes_of(
-      {72,  0,   0,   0,   0,   0,  0,  0,   123, 34,  97,  116, 116, 110, 48,  34,  58,  123, 34,  100, 116,
-       121, 112, 101, 34,  58,  34, 70, 51,  50,  34,  44,  34,  115, 104, 97,  112, 101, 34,  58,  91,  49,
-       44,  49,  44,  50,  44,  51, 93, 44,  34,  100, 97,  116, 97,  95,  111, 102, 102, 115, 101, 116, 115,
-       34,  58,  91,  48,  44,  50, 52, 93,  125, 125, 32,  32,  32,  32,  32,  32,  32,  0,   0,   0,   0,
-       0,   0,   128, 63,  0,   0,  0,  64,  0,   0,   64,  64,  0,   0,   128, 64,  0,   0,   160, 64});
+  std::string expected0 =
+      bytes_of({72,  0,   0,   0,  0,  0,  0,  0,  123, 34,  97, 116, 116, 110, 48,  34,  58,  123, 34,  100, 116,
+                121, 112, 101, 34, 58, 34, 70, 51, 50,  34,  44, 34,  115, 104, 97,  112, 101, 34,  58,  91,  49,
+                44,  49,  44,  50, 44, 51, 93, 44, 34,  100, 97, 116, 97,  95,  111, 102, 102, 115, 101, 116, 115,
+                34,  58,  91,  48, 44, 50, 52, 93, 125, 125, 32, 32,  32,  32,  32,  32,  32,  0,   0,   0,   0,
+                0,   0,   128, 63, 0,  0,  0,  64, 0,   0,   64, 64,  0,   0,   128, 64,  0,   0,   160, 64});
   EXPECT_EQ(serialize_safetensors(attn0), expected0);
 
   // test_empty: no tensors, with and without metadata.
   EXPECT_EQ(serialize_safetensors(SafeTensors{}), bytes_of({8, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32}));
   SafeTensors framework;
   framework.metadata["framework"] = "pt";
-  std::string expected_meta = bytes_of({40,  0,   0,   0,   0,   0,   0,   0,   123, 34,  95, 95, 109, 101,
-                                        116, 97,  100, 97,  116, 97,  95,  95,  34,  58,  123, 34, 102, 114,
-                                        97,  109, 101, 119, 111, 114, 107, 34,  58,  34,  112, 116, 34, 125,
-                                        125, 32,  32,  32,  32,  32});
+  std::string expected_meta = bytes_of({40,  0,   0,   0,  0,  0,  0,   0,   123, 34,  95,  95,  109, 101, 116, 97,
+                                        100, 97,  116, 97, 95, 95, 34,  58,  123, 34,  102, 114, 97,  109, 101, 119,
+                                        111, 114, 107, 34, 58, 34, 112, 116, 34,  125, 125, 32,  32,  32,  32,  32});
   EXPECT_EQ(serialize_safetensors(framework), expected_meta);
 
   // And the reader takes each of them back (the padding spaces included).
@@ -97,12 +95,11 @@ TEST(SafetensorsLayout, MatchesTheReferenceImplementationsTestVectors) {
 // "pt"})` writes it: "__metadata__" first, tensors by decreasing dtype
 // alignment then by name, header padded with spaces to a multiple of 8.
 TEST(SafetensorsLayout, ReadsAFileLaidOutLikeTorchSaveFile) {
-  std::string header =
-      R"({"__metadata__":{"format":"pt"},)"
-      R"("bn.num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[0,8]},)"
-      R"("fc.bias":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
-      R"("fc.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[16,40]},)"
-      R"("mask":{"dtype":"BOOL","shape":[3],"data_offsets":[40,43]}})";
+  std::string header = R"({"__metadata__":{"format":"pt"},)"
+                       R"("bn.num_batches_tracked":{"dtype":"I64","shape":[],"data_offsets":[0,8]},)"
+                       R"("fc.bias":{"dtype":"F32","shape":[2],"data_offsets":[8,16]},)"
+                       R"("fc.weight":{"dtype":"F32","shape":[2,3],"data_offsets":[16,40]},)"
+                       R"("mask":{"dtype":"BOOL","shape":[3],"data_offsets":[40,43]}})";
   header.append((8 - header.size() % 8) % 8, ' ');
   ASSERT_EQ(header.size() % 8, 0u);
   std::string data = raw(std::vector<int64_t>{12}) + raw(std::vector<float>{0.5f, -0.5f}) +

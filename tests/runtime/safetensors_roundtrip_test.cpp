@@ -28,13 +28,14 @@ NamedTensor raw_tensor(std::string name, DType dtype, std::vector<int64_t> shape
 
 SafeTensors sample() {
   SafeTensors file;
-  file.tensors.push_back(make_tensor<float>("fc1.weight", {2, 3}, std::vector<float>{1.5f, -2, 0, 1e-30f, 3e38f, -0.0f}));
+  file.tensors.push_back(
+      make_tensor<float>("fc1.weight", {2, 3}, std::vector<float>{1.5f, -2, 0, 1e-30f, 3e38f, -0.0f}));
   file.tensors.push_back(make_tensor<double>("running_var", {2}, std::vector<double>{0.1, 1e300}));
   file.tensors.push_back(make_tensor<int32_t>("labels", {4}, std::vector<int32_t>{0, -1, 2147483647, 9}));
   file.tensors.push_back(make_tensor<int64_t>("step", {}, std::vector<int64_t>{int64_t{1} << 40}));
   file.tensors.push_back(make_tensor<uint8_t>("pixels", {1, 3}, std::vector<uint8_t>{0, 128, 255}));
   file.tensors.push_back(raw_tensor("mask", DType::boolean, {2}, {1, 0}));
-  file.tensors.push_back(raw_tensor("half", DType::f16, {1}, {0x00, 0x3c}));       // 1.0
+  file.tensors.push_back(raw_tensor("half", DType::f16, {1}, {0x00, 0x3c}));             // 1.0
   file.tensors.push_back(raw_tensor("brain", DType::bf16, {2}, {0x80, 0x3f, 0, 0xc0}));  // 1.0, -2.0
   file.tensors.push_back(make_tensor<float>("empty", {0, 3}, std::vector<float>{}));
   file.metadata = {{"epoch", "3"}, {"graph_hash", "9f2c"}, {"note", "quote \" and \n newline"}};
@@ -95,8 +96,9 @@ TEST(SafetensorsRoundTrip, EveryTensorIsAlignedToItsElementSize) {
 }
 
 TEST(SafetensorsRoundTrip, SaveAndLoadThroughAFile) {
-  std::string path = (std::filesystem::temp_directory_path() /
-                      ("graphc_safetensors_" + std::to_string(getpid()) + ".safetensors")).string();
+  std::string path =
+      (std::filesystem::temp_directory_path() / ("graphc_safetensors_" + std::to_string(getpid()) + ".safetensors"))
+          .string();
   save_safetensors(path, sample());
   SafeTensors back = load_safetensors(path);
   expect_same_content(sample(), back);
@@ -107,16 +109,19 @@ TEST(SafetensorsRoundTrip, SaveAndLoadThroughAFile) {
 
 TEST(SafetensorsAccess, MissingNameWrongDtypeOrShapeAreNamed) {
   SafeTensors file = parse_safetensors(serialize_safetensors(sample()), "ckpt.safetensors");
-  EXPECT_EQ(error_of([&] { tensor_values<float>(file, "fc2.weight", {2, 3}); }),
+  EXPECT_EQ(error_of([&] {
+              tensor_values<float>(file, "fc2.weight", {2, 3});
+            }),
             "ckpt.safetensors: no tensor named 'fc2.weight' (it has 9 tensors)");
   EXPECT_EQ(error_of([&] { tensor_values<float>(file, "running_var", {2}); }),
             "ckpt.safetensors: tensor 'running_var' is F64 [2], expected F32 [2]");
-  EXPECT_EQ(error_of([&] { tensor_values<float>(file, "fc1.weight", {3, 2}); }),
+  EXPECT_EQ(error_of([&] {
+              tensor_values<float>(file, "fc1.weight", {3, 2});
+            }),
             "ckpt.safetensors: tensor 'fc1.weight' is F32 [2,3], expected F32 [3,2]");
   EXPECT_EQ(error_of([&] { tensor_values<int64_t>(file, "step", {1}); }),
             "ckpt.safetensors: tensor 'step' is I64 [], expected I64 [1]");
-  EXPECT_EQ(tensor_values<float>(file, "fc1.weight", {2, 3}),
-            (std::vector<float>{1.5f, -2, 0, 1e-30f, 3e38f, -0.0f}));
+  EXPECT_EQ(tensor_values<float>(file, "fc1.weight", {2, 3}), (std::vector<float>{1.5f, -2, 0, 1e-30f, 3e38f, -0.0f}));
 }
 
 TEST(SafetensorsWriter, RefusesContentThatCannotBeWritten) {
@@ -127,7 +132,8 @@ TEST(SafetensorsWriter, RefusesContentThatCannotBeWritten) {
 
   SafeTensors reserved;
   reserved.tensors.push_back(make_tensor<float>("__metadata__", {1}, std::vector<float>{1}));
-  EXPECT_EQ(error_of([&] { serialize_safetensors(reserved); }), "tensor name '__metadata__' is reserved by safetensors");
+  EXPECT_EQ(error_of([&] { serialize_safetensors(reserved); }),
+            "tensor name '__metadata__' is reserved by safetensors");
 
   SafeTensors short_bytes;
   short_bytes.tensors.push_back(raw_tensor("w", DType::f32, {2, 2}, std::vector<uint8_t>(12)));
