@@ -7,8 +7,11 @@
 //    operands are fed, as inputs, the values a single full forward run
 //    computed. Perturbing the last layer of ResNet-18 then costs almost
 //    nothing, and only the stem pays for the whole network.
-//  * Random inputs avoid the kinks of relu and max-pool almost surely, and
-//    the dropout seed is the same in every evaluation, so masks are constant.
+//  * The dropout seed is the same in every evaluation, so masks are fixed.
+//    Random inputs keep relu and max-pool kinks away from most elements, but
+//    a step can still cross one where a parameter moves many activations at
+//    once (a bias shifts a whole channel); such elements are recognised by
+//    their one-sided differences and replaced by others.
 #include "runtime/grad_check.h"
 
 #include <algorithm>
@@ -90,23 +93,25 @@ class ConeLoss {
     for (ValueId v = param + 1; v <= loss; ++v)
       for (ValueId o : bound.node(v).operands) downstream[v] = downstream[v] || downstream[o];
     std::vector<ValueId> map(bound.size(), -1);
-    for (ValueId v = param; v <= loss; ++v) {
+    auto fed = [&](ValueId o) {  // computed once, upstream of the parameter
+      if (map[o] < 0) {
+        std::string name = cat("%", o);
+        map[o] = cone_.add_input(name, bound.type(o), InputRole::data);
+        fixed_[name] = values[o];
+      }
+      return map[o];
+    };
+    const Node& p = bound.node(param);
+    map[param] = cone_.add_parameter(p.s("name"), p.type.shape, bound.init_of(param), true, p.type.dtype);
+    for (ValueId v = param + 1; v <= loss; ++v) {
       if (!downstream[v]) continue;
       const Node& n = bound.node(v);
       std::vector<ValueId> operands;
-      for (ValueId o : n.operands) {
-        if (map[o] < 0) {  // computed once, upstream of the parameter: fed
-          std::string name = cat("%", o);
-          map[o] = cone_.add_input(name, bound.type(o), InputRole::data);
-          fixed_[name] = values[o];
-        }
-        operands.push_back(map[o]);
-      }
-      map[v] = n.op == OpKind::parameter
-                   ? cone_.add_parameter(n.s("name"), n.type.shape, bound.init_of(v), true, n.type.dtype)
-                   : cone_.add(n.op, operands, n.attrs);
+      for (ValueId o : n.operands) operands.push_back(downstream[o] ? map[o] : fed(o));
+      map[v] = cone_.add(n.op, operands, n.attrs);
     }
-    cone_.add_output("loss", map[loss], OutputRole::loss);
+    // A loss that does not depend on the parameter is a constant: fed.
+    cone_.add_output("loss", downstream[loss] ? map[loss] : fed(loss), OutputRole::loss);
     name_ = bound.node(param).s("name");
   }
 

@@ -9,12 +9,15 @@
 //     ones             1
 //     constant(v)      v
 //     uniform(lo, hi)  lo + (hi - lo) * u(i)
-//     normal(m, s)     m + s * sqrt(-2 ln(1 - u(2i))) * cos(2 pi u(2i+1))
-//                      (Box-Muller; 1 - u lies in (0, 1], so the log is finite)
+//     normal(m, s)     m + s * z, where (Box-Muller)
+//                      z = sqrt(-2 * log(1 - u(2i))) * cos((2 * pi) * u(2i+1))
+//                      and 1 - u lies in (0, 1], so the log is finite
 //   then rounded to float for f32 parameters (f64 ones keep the double).
 //
 // A value depends only on (seed, name, i): not on parameter order, on other
-// parameters, or on the backend.
+// parameters, or on the backend. Normal draws go through libm's log and cos,
+// which are not correctly rounded on every platform, so backends call this
+// function on the host rather than re-deriving normal values themselves.
 #include <cmath>
 #include <numbers>
 

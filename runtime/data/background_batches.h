@@ -3,7 +3,9 @@
 // normalization overlap with compute. It yields exactly the batches the stream would yield
 // synchronously, in the same order. Destroying it early stops and joins the
 // producer (no hang, no leaked thread); an exception in the producer is
-// rethrown by next() after the batches that preceded it.
+// rethrown by next() after the batches that preceded it. A trainer makes one
+// per epoch; the batches' epoch and cursor_after, with the sampler's order,
+// say where a checkpoint taken after any batch resumes.
 #pragma once
 
 #include <condition_variable>

@@ -16,7 +16,7 @@ namespace graphc::runtime::data {
 namespace {
 using namespace testing;
 
-// n images [C,H,W]; pixel value = 100*i + 10*c + ... kept below 256 by the caller.
+// n images [C,H,W] with varied pixel values, labels cycling through 3 classes.
 Dataset image_set(int64_t n, int64_t c, int64_t h, int64_t w) {
   Dataset ds;
   ds.source = "images";

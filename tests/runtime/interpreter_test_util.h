@@ -15,7 +15,7 @@
 #include "frontend/ops.h"
 #include "runtime/interpreter.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 
 // Ops that have at least one INTERPRETER_OP_TEST (filled at static
 // initialisation, so it is complete whichever tests are selected to run).
@@ -27,7 +27,7 @@ inline bool register_tested_op(OpKind k) {
 
 #define INTERPRETER_OP_TEST(op, name)                                                                        \
   [[maybe_unused]] static const bool interpreter_op_test_##op##_##name =                                     \
-      ::graphc::runtime::testing::register_tested_op(::graphc::OpKind::op);                                  \
+      ::graphc::runtime::interpreter_testing::register_tested_op(::graphc::OpKind::op);                                  \
   TEST(Interp_##op, name)
 
 inline HostTensor f32(Shape shape, std::vector<double> values) { return HostTensor(DType::f32, shape, values); }
@@ -70,4 +70,4 @@ inline void expect_tensor(const HostTensor& t, DType dtype, const Shape& shape, 
   }
 }
 
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing

@@ -7,7 +7,7 @@
 
 #include "interpreter_test_util.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 namespace {
 
 constexpr int64_t kIn = 784, kHidden = 128, kClasses = 10, kBatch128 = 128;
@@ -79,4 +79,4 @@ TEST(InterpreterTraining, MlpSgdLowersTheLoss) {
 }
 
 }  // namespace
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing

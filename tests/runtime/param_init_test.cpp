@@ -2,11 +2,12 @@
 // documented Philox definition, respect their bounds and have the right
 // moments, and f32 parameters are rounded to float.
 #include <cmath>
+#include <numbers>
 
 #include "interpreter_test_util.h"
 #include "runtime/philox.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 namespace {
 
 const InitSpec kUniform{"uniform", {-0.25, 0.75}};
@@ -37,6 +38,19 @@ TEST(InitParameters, FollowsTheDocumentedDefinition) {
   for (int64_t i = 0; i < 4; ++i) {
     double want = -0.25 + 1.0 * static_cast<double>(philox_uniform(123, kStreamOfA, i));
     EXPECT_EQ(t.data[i], static_cast<double>(static_cast<float>(want))) << "element " << i;
+  }
+}
+
+TEST(InitParameters, NormalFollowsBoxMuller) {
+  // FNV-1a 64 of "b" is 0xaf63df4c8601f1a5. Element i uses u(2i) and u(2i+1).
+  constexpr uint64_t kStreamOfB = 0xaf63df4c8601f1a5ull;
+  Graph g;
+  g.add_parameter("b", {3}, kNormal, true, DType::f64);
+  HostTensor t = init_parameters(g, 8).at("b");
+  for (uint64_t i = 0; i < 3; ++i) {
+    const double u1 = philox_uniform(8, kStreamOfB, 2 * i), u2 = philox_uniform(8, kStreamOfB, 2 * i + 1);
+    const double z = std::sqrt(-2.0 * std::log(1.0 - u1)) * std::cos(2.0 * std::numbers::pi * u2);
+    EXPECT_EQ(t.data[i], 2.0 + 3.0 * z) << "element " << i;
   }
 }
 
@@ -93,4 +107,4 @@ TEST(InitParameters, F64ParametersKeepDoubles) {
 }
 
 }  // namespace
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing

@@ -3,7 +3,7 @@
 // what interpret() and interpret_all() return.
 #include "interpreter_test_util.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 namespace {
 
 // x f32[N,4] @ w f32[4,2] + b f32[2], and labels y i32[N].
@@ -137,4 +137,4 @@ TEST(InterpretAll, ReturnsEveryValue) {
 }
 
 }  // namespace
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing

@@ -6,7 +6,7 @@
 #include "interpreter_test_util.h"
 #include "runtime/philox.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 namespace {
 
 // For the logits [1,2,3]: e + e^2 + e^3 = 2.718281828459045 + 7.38905609893065
@@ -108,6 +108,14 @@ INTERPRETER_OP_TEST(dropout_mask, FollowsThePhiloxDefinition) {
     EXPECT_EQ(m.data[i], philox_uniform(7, 3, i) >= 0.5f ? 2.0 : 0.0) << "element " << i;
 }
 
+INTERPRETER_OP_TEST(dropout_mask, KeepsAnElementWhoseUniformEqualsP) {
+  // p set to element 0's own uniform: kept (u >= p); element i with u < p dropped.
+  const double p = philox_uniform(11, 0, 0);
+  HostTensor m = mask(p, 11, 16);
+  EXPECT_EQ(m.data[0], 1.0 / (1.0 - p));
+  for (int64_t i = 1; i < 16; ++i) EXPECT_EQ(m.data[i], philox_uniform(11, 0, i) >= p ? 1.0 / (1.0 - p) : 0.0);
+}
+
 INTERPRETER_OP_TEST(dropout_mask, DeterministicPerSeedAndStream) {
   HostTensor a = mask(0.5, 1, 256), again = mask(0.5, 1, 256);
   HostTensor other_seed = mask(0.5, 2, 256), other_stream = mask(0.5, 1, 256, 1);
@@ -131,4 +139,4 @@ INTERPRETER_OP_TEST(dropout_mask, ShapeWithN) {
 }
 
 }  // namespace
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing

@@ -1,7 +1,7 @@
 // Movement ops on hand-worked values: where every element goes.
 #include "interpreter_test_util.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 namespace {
 
 std::vector<double> iota(int n) {
@@ -95,4 +95,4 @@ INTERPRETER_OP_TEST(concat, AlongRowsOfThree) {
 }
 
 }  // namespace
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing

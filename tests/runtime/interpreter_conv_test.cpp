@@ -6,7 +6,7 @@
 
 #include "interpreter_test_util.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 namespace {
 
 std::vector<double> iota1(int n) {  // 1..n
@@ -173,4 +173,4 @@ TEST(Interp_conv2d, GradientsAreAdjointsOnRandomShapes) {
 }
 
 }  // namespace
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing

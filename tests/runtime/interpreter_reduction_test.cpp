@@ -4,7 +4,7 @@
 
 #include "interpreter_test_util.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 namespace {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -82,4 +82,4 @@ TEST(Interp_batch_size, IsTheFedBatchAsF32) {
 }
 
 }  // namespace
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing

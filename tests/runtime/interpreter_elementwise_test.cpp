@@ -4,7 +4,7 @@
 
 #include "interpreter_test_util.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 namespace {
 
 constexpr double kE = 2.718281828459045;
@@ -156,4 +156,4 @@ INTERPRETER_OP_TEST(select, BroadcastsAllThree) {
 }
 
 }  // namespace
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing

@@ -2,7 +2,7 @@
 // ir/ops.def fails here until INTERPRETER_OP_TEST cases for it exist.
 #include "interpreter_test_util.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 
 std::set<OpKind>& tested_ops() {
   static std::set<OpKind> ops;
@@ -19,4 +19,4 @@ TEST(InterpreterCoverage, EveryComputingOpHasATest) {
 }
 
 }  // namespace
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing

@@ -4,7 +4,7 @@
 
 #include "interpreter_test_util.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 namespace {
 
 // a = [[1,2,3],[4,5,6]], b = [[7,8],[9,10],[11,12]]:
@@ -75,4 +75,4 @@ INTERPRETER_OP_TEST(matmul, MatchesNaiveLoopsOnOddShapes) {
 }
 
 }  // namespace
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing

@@ -3,7 +3,7 @@
 // pooling with and without padding in the divisor.
 #include "interpreter_test_util.h"
 
-namespace graphc::runtime::testing {
+namespace graphc::runtime::interpreter_testing {
 namespace {
 
 Pool2dOptions pool(int64_t kernel, int64_t stride, int64_t padding, bool count_include_pad = true) {
@@ -93,4 +93,4 @@ INTERPRETER_OP_TEST(avg_pool2d_grad, ExcludingPad) {
 }
 
 }  // namespace
-}  // namespace graphc::runtime::testing
+}  // namespace graphc::runtime::interpreter_testing
