@@ -8,25 +8,10 @@
 #include <vector>
 
 #include "frontend/builder.h"
+#include "ir/recipe.h"
 
 namespace graphc {
 
-// A model's default training recipe, as plain data the trainer reads.
-struct Recipe {
-  std::string dataset;            // "mnist", "cifar10", "linreg"
-  int64_t batch_size = 64;
-  int64_t eval_batch_size = 1000;
-  std::string optimizer = "sgd";  // sgd, momentum, nesterov, adam, adamw
-  double lr = 0.01;
-  double momentum = 0;
-  double weight_decay = 0;
-  std::string schedule = "constant";  // constant, step, cosine, onecycle
-  int64_t epochs = 1;
-  double val_fraction = 0;        // share of the training set held out
-  std::vector<double> mean;       // per-channel normalisation, applied after scaling pixels to [0,1]
-  std::vector<double> std;
-  bool augment = false;           // random 32x32 crop of the 4px reflect-padded image, horizontal flip
-};
 
 // Declares the model's inputs ("x", and "y" for supervised models), computes
 // it, and declares its outputs: "loss" (OutputRole::loss), "logits"

@@ -34,7 +34,7 @@ void make_integral(HostTensor& t) {
       case DType::boolean: v = v != 0 ? 1.0 : 0.0; break;
       case DType::u8: v = wrap(v, 0, 256); break;
       case DType::i32: v = wrap(v, -2147483648.0, 4294967296.0); break;
-      case DType::i64:  // doubles hold i64 exactly only up to 2^53; no wrap needed below that
+      case DType::i64:  // not wrapped: doubles hold i64 exactly only up to 2^53 anyway
       case DType::f32:
       case DType::f64:
       case DType::f16:

@@ -30,7 +30,8 @@ struct HostTensor {
 using TensorMap = std::map<std::string, HostTensor>;
 
 // Runs g. N is taken from the fed inputs (all must agree). Throws
-// graphc::Error naming the missing feed or the mismatching shape.
+// graphc::Error naming the missing feed or the mismatching shape. Feeds that
+// g does not name are ignored; only the values the outputs need are computed.
 TensorMap interpret(const Graph& g, const TensorMap& feeds);
 
 // Like interpret, and returns every node's value (index = ValueId).

@@ -68,7 +68,11 @@ std::vector<Line> non_blank_lines(std::string_view text) {
 Dataset load_csv(const std::string& path, int64_t target_count) {
   if (target_count < 1) throw Error(cat(path, ": needs at least one target column, asked for ", target_count));
   FileStream in(path);
-  const std::string text = in.read_rest();
+  return parse_csv(in.read_rest(), path, target_count);
+}
+
+Dataset parse_csv(std::string_view text, const std::string& path, int64_t target_count) {
+  if (target_count < 1) throw Error(cat(path, ": needs at least one target column, asked for ", target_count));
   const std::vector<Line> lines = non_blank_lines(text);
   if (lines.empty()) throw Error(cat(path, ": empty CSV file"));
 

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "runtime/data/dataset.h"
 
@@ -16,5 +17,8 @@ namespace graphc::runtime::data {
 // applies: a cell that is not a finite number, a row with another number of
 // columns than the first, no data rows, no column left for features.
 Dataset load_csv(const std::string& path, int64_t target_count);
+// The same for a table already in memory (a model's inline recipe data);
+// `source` names it in messages and in Dataset::source.
+Dataset parse_csv(std::string_view text, const std::string& source, int64_t target_count);
 
 }  // namespace graphc::runtime::data

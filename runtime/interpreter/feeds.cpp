@@ -52,8 +52,8 @@ void check_fed_tensor(const Node& n, const HostTensor& t) {
 // nullopt when `declared` has no N.
 std::optional<int64_t> match_shape(const Node& n, const Shape& fed, const Shape& declared) {
   auto mismatch = [&] {
-    return Error(cat(describe(n), ": fed ", TensorType{n.type.dtype, fed}.str(), " but the graph declares ",
-                     n.type.str()));
+    return Error(
+        cat(describe(n), ": fed ", TensorType{n.type.dtype, fed}.str(), " but the graph declares ", n.type.str()));
   };
   if (fed.rank() != declared.rank()) throw mismatch();
   std::optional<int64_t> batch;

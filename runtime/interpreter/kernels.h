@@ -20,6 +20,17 @@ namespace graphc::runtime::interp {
 using UnaryFn = double (*)(double);
 using BinaryFn = double (*)(double, double);
 
+// gemm.cpp: C[M,P] += A[M,K] @ B[K,P], all row-major and contiguous. Every
+// C element adds its products in increasing k, as the plain triple loop does.
+void gemm(const double* A, const double* B, double* C, int64_t M, int64_t K, int64_t P);
+// src[rows, cols] -> dst[cols, rows].
+void transpose_into(const double* src, int64_t rows, int64_t cols, double* dst);
+// Per-thread buffers reused from call to call, one per slot, holding at least
+// `count` doubles of unspecified content (valid until the slot's next use).
+enum class Scratch { lhs, rhs, columns };
+inline constexpr int kScratchSlots = 3;
+double* scratch(Scratch slot, int64_t count);
+
 // Row-major strides of a static shape.
 std::vector<int64_t> row_major_strides(const Shape& s);
 
@@ -48,6 +59,8 @@ HostTensor concat(const Node& n, const std::vector<const HostTensor*>& xs);
 
 // contraction.cpp
 HostTensor matmul(const Node& n, const HostTensor& a, const HostTensor& b);
+
+// conv.cpp
 HostTensor conv2d(const Node& n, const HostTensor& x, const HostTensor& w);
 HostTensor conv2d_grad_input(const Node& n, const HostTensor& dy, const HostTensor& w);
 HostTensor conv2d_grad_weight(const Node& n, const HostTensor& x, const HostTensor& dy);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "frontend/model_registry.h"
+#include "frontend/ops.h"
 #include "passes/vjp_rules.h"
 #include "runtime/grad_check.h"
 
@@ -64,6 +65,36 @@ TEST(ModelGradCheck, ABrokenReluRuleFailsForTheLayersBelowTheLastRelu) {
   EXPECT_FALSE(report.passed);
   EXPECT_EQ(report.failures(), "conv1.weight, conv1.bias, conv2.weight, conv2.bias, fc1.weight, fc1.bias, fc2.weight, fc2.bias")
       << report.str();
+}
+
+TEST(ModelGradCheck, AParameterTheLossIgnoresChecksAsZero) {
+  Graph g("unused");
+  Builder b(g);
+  Tensor x = b.input("x", DType::f32, {kBatch, 3});
+  Tensor used = b.parameter("used", {3}, InitSpec{"uniform", {-1, 1}});
+  (void)b.parameter("unused", {2}, InitSpec{"uniform", {-1, 1}});
+  b.output("loss", sum(x * used * used), OutputRole::loss);
+  runtime::GradCheckReport report = runtime::check_gradients(g);
+  EXPECT_TRUE(report.passed) << report.str();
+  ASSERT_EQ(report.parameters.size(), 2u);
+  EXPECT_EQ(report.parameters[1].name, "unused");
+  EXPECT_EQ(report.parameters[1].checked, 2);
+  EXPECT_EQ(report.parameters[1].numeric, 0.0);
+}
+
+TEST(ModelGradCheck, ReportsGraphsItCannotFeed) {
+  Graph g("no_classes");
+  Builder b(g);
+  Tensor labels = b.input("labels", DType::i32, {kBatch});
+  Tensor w = b.parameter("w", {1}, InitSpec{"ones", {}});
+  b.output("loss", sum(cast(labels, DType::f32) * w), OutputRole::loss);
+  try {
+    runtime::check_gradients(g);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "input 'labels' holds integers but the graph has no prediction output whose last dimension "
+                           "gives the number of classes");
+  }
 }
 
 }  // namespace

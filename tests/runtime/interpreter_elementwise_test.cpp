@@ -22,7 +22,9 @@ HostTensor binary(Tensor (*op)(Tensor, Tensor), const HostTensor& a, const HostT
   return r.run(op(r.input("a", a), r.input("b", b)));
 }
 
-INTERPRETER_OP_TEST(neg, Values) { expect_tensor(unary(neg, f32({3}, {1, -2.5, 0})), DType::f32, {3}, {-1, 2.5, -0.0}); }
+INTERPRETER_OP_TEST(neg, Values) {
+  expect_tensor(unary(neg, f32({3}, {1, -2.5, 0})), DType::f32, {3}, {-1, 2.5, -0.0});
+}
 
 INTERPRETER_OP_TEST(exp, Values) { expect_tensor(unary(exp, f32({2}, {0, 1})), DType::f32, {2}, {1, kE}, 1e-15); }
 
@@ -91,8 +93,7 @@ INTERPRETER_OP_TEST(add, IntegerWrapsAt32Bits) {
 
 INTERPRETER_OP_TEST(sub, BroadcastsBothOperands) {
   // [1,2] row minus [2,1] column -> [2,2]: out[i][j] = a[j] - b[i].
-  expect_tensor(binary(operator-, f32({1, 2}, {1, 2}), f32({2, 1}, {10, 20})), DType::f32, {2, 2},
-                {-9, -8, -19, -18});
+  expect_tensor(binary(operator-, f32({1, 2}, {1, 2}), f32({2, 1}, {10, 20})), DType::f32, {2, 2}, {-9, -8, -19, -18});
 }
 
 INTERPRETER_OP_TEST(mul, ScalarBroadcast) {
@@ -105,8 +106,7 @@ INTERPRETER_OP_TEST(div, FloatDivision) {
 }
 
 INTERPRETER_OP_TEST(div, IntegerDivisionTruncates) {
-  expect_tensor(binary(operator/, i32({4}, {7, -7, 7, -7}), i32({4}, {2, 2, -2, -2})), DType::i32, {4},
-                {3, -3, -3, 3});
+  expect_tensor(binary(operator/, i32({4}, {7, -7, 7, -7}), i32({4}, {2, 2, -2, -2})), DType::i32, {4}, {3, -3, -3, 3});
 }
 
 INTERPRETER_OP_TEST(div, IntegerDivisionByZeroIsAnError) {

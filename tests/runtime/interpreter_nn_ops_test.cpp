@@ -21,8 +21,7 @@ INTERPRETER_OP_TEST(softmax, Row) {
 
 INTERPRETER_OP_TEST(softmax, LargeLogitsDoNotOverflow) {
   OpRunner r;
-  expect_tensor(r.run(softmax(r.input("x", f32({1, 3}, {1001, 1002, 1003})))), DType::f32, {1, 3}, kSoftmax123,
-                1e-15);
+  expect_tensor(r.run(softmax(r.input("x", f32({1, 3}, {1001, 1002, 1003})))), DType::f32, {1, 3}, kSoftmax123, 1e-15);
 }
 
 INTERPRETER_OP_TEST(softmax, AlongTheFirstAxis) {
@@ -104,8 +103,7 @@ INTERPRETER_OP_TEST(dropout_mask, FractionAndValues) {
 
 INTERPRETER_OP_TEST(dropout_mask, FollowsThePhiloxDefinition) {
   HostTensor m = mask(0.5, 7, 64, 3);  // the fourth stream: stream 3
-  for (int64_t i = 0; i < 64; ++i)
-    EXPECT_EQ(m.data[i], philox_uniform(7, 3, i) >= 0.5f ? 2.0 : 0.0) << "element " << i;
+  for (int64_t i = 0; i < 64; ++i) EXPECT_EQ(m.data[i], philox_uniform(7, 3, i) >= 0.5f ? 2.0 : 0.0) << "element " << i;
 }
 
 INTERPRETER_OP_TEST(dropout_mask, KeepsAnElementWhoseUniformEqualsP) {

@@ -25,9 +25,9 @@ inline bool register_tested_op(OpKind k) {
   return true;
 }
 
-#define INTERPRETER_OP_TEST(op, name)                                                                        \
-  [[maybe_unused]] static const bool interpreter_op_test_##op##_##name =                                     \
-      ::graphc::runtime::interpreter_testing::register_tested_op(::graphc::OpKind::op);                                  \
+#define INTERPRETER_OP_TEST(op, name)                                                   \
+  [[maybe_unused]] static const bool interpreter_op_test_##op##_##name =                \
+      ::graphc::runtime::interpreter_testing::register_tested_op(::graphc::OpKind::op); \
   TEST(Interp_##op, name)
 
 inline HostTensor f32(Shape shape, std::vector<double> values) { return HostTensor(DType::f32, shape, values); }

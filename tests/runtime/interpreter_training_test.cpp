@@ -3,6 +3,7 @@
 // trained by SGD on synthetic clusters. The loss must fall, and the steps
 // must be fast enough for the end-to-end tests that train on the interpreter.
 #include <chrono>
+#include <cstdio>
 #include <random>
 
 #include "interpreter_test_util.h"

@@ -1,6 +1,7 @@
 // graphc, the compiler's command line: choose a graph (a model of the zoo or
 // a JSON file), run the pipeline as far as asked, and show the result.
 // User errors print one line on stderr and exit 1; nothing is left half-written.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -10,6 +11,7 @@
 #include "ir/printer.h"
 #include "ir/verifier.h"
 #include "runtime/file_io.h"
+#include "tools/graphc/emit_trainer.h"
 #include "tools/graphc/options.h"
 #include "tools/graphc/stages.h"
 
@@ -32,6 +34,20 @@ Graph load_graph(const Options& o) {
   return build_model(o.model, o.eval ? Mode::eval : Mode::train, o.freeze);
 }
 
+int build_trainer(const Options& o) {
+  const ModelDef* def = find_model(o.model);
+  if (!def) build_model(o.model);  // throws the unknown-model error with the known names
+  int64_t max_batch = o.max_batch.value_or(std::max(def->recipe.batch_size, def->recipe.eval_batch_size));
+  runtime::Program program = compile_program(def->name, build_model(*def, Mode::train, o.freeze),
+                                             build_model(*def, Mode::eval, o.freeze), def->recipe, max_batch,
+                                             o.print_passes);
+  LinkOptions link;
+  link.output = o.output;
+  link.library_dir = o.runtime_lib_dir.empty() ? default_library_dir() : o.runtime_lib_dir;
+  emit_trainer(program, link);
+  return 0;
+}
+
 int run(const Options& o) {
   if (o.help) {
     std::cout << usage();
@@ -49,6 +65,8 @@ int run(const Options& o) {
     std::cerr << usage();
     return 1;
   }
+
+  if (!o.output.empty()) return build_trainer(o);
 
   Graph forward = load_graph(o);
   if (!o.emit_json.empty()) write_output(o.emit_json, graph_to_json_text(forward));

@@ -39,6 +39,12 @@ Looking at it:
                           reference interpreter (batch 2, double precision)
   --seed S                seed for --check-grad's parameters and batch (default 0)
 
+Building a trainer:
+  -o PATH                 write a standalone training executable for --model
+  --max-batch B           the largest batch it runs (default: the recipe's larger of
+                          training and evaluation batch sizes)
+  --runtime-lib-dir DIR   where the runtime libraries are (default: ../lib beside graphc)
+
 Other:
   --list-models           the models of the zoo, one line each
   --version, --help
@@ -67,6 +73,9 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (a == "--dot") o.dot = value();
     else if (a == "--batch-size") o.batch_size = parse_int(a, value(), 1);
     else if (a == "--freeze") o.freeze.push_back(value());
+    else if (a == "-o") o.output = value();
+    else if (a == "--max-batch") o.max_batch = parse_int(a, value(), 1);
+    else if (a == "--runtime-lib-dir") o.runtime_lib_dir = value();
     else if (a == "--seed") o.seed = static_cast<uint64_t>(parse_int(a, value(), 0));
     else throw Error(cat("unknown option '", a, "' (see --help)"));
   }
@@ -74,6 +83,7 @@ Options parse_options(const std::vector<std::string>& args) {
   bool wants_graph = o.dump_ir || !o.emit_json.empty() || !o.dot.empty() || o.check_grad;
   if (wants_graph && o.model.empty() && o.ir_file.empty()) throw Error("no graph: give --model NAME or --ir FILE");
   if (!o.freeze.empty() && o.model.empty()) throw Error("--freeze applies to --model only");
+  if (!o.output.empty() && o.model.empty()) throw Error("-o needs --model NAME");
   return o;
 }
 

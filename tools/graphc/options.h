@@ -21,6 +21,9 @@ struct Options {
   std::string emit_json;      // --emit-json FILE ("-" for stdout)
   std::string dot;            // --dot FILE ("-" for stdout)
   std::optional<int64_t> batch_size;
+  std::string output;          // -o PATH: write a training executable
+  std::optional<int64_t> max_batch;
+  std::string runtime_lib_dir;
   std::vector<std::string> freeze;  // --freeze PREFIX, repeatable
   uint64_t seed = 0;
 };

@@ -1,0 +1,37 @@
+// The compiled program a trainer executable carries: the joint training graph
+// (forward, backward, one gradient output per trainable parameter, state
+// updates), the eval graph, the recipe, and the largest batch the buffers are
+// planned for. graphc writes it; the runtime reads it back at start-up. The
+// form is backend-independent: every executor (the reference interpreter
+// today, compiled CPU and CUDA code later) starts from it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "ir/graph.h"
+#include "ir/recipe.h"
+
+namespace graphc::runtime {
+
+inline constexpr std::string_view kProgramFormat = "graphc-program";
+inline constexpr int kProgramVersion = 1;
+
+struct Program {
+  std::string model;
+  Recipe recipe;
+  int64_t max_batch = 0;  // run-time batches may be any size up to this
+  Graph train;            // joint training graph
+  Graph eval;             // forward graph in eval mode
+
+  // Identifies the training computation and recipe: a checkpoint written by
+  // one program is refused by another. Hex FNV-1a of the canonical JSON.
+  std::string fingerprint() const;
+};
+
+std::string program_to_json_text(const Program& p);
+// Throws graphc::Error naming what is wrong; both graphs are verified.
+Program program_from_json_text(std::string_view text);
+
+}  // namespace graphc::runtime

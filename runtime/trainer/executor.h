@@ -1,0 +1,47 @@
+// What the training loop needs from a backend: run the training graph on a
+// batch (loss, #correct, gradients, new running statistics) and run the eval
+// graph on a batch (loss, #correct, logits). Parameters stay in the
+// ParameterStore's flat buffers, which a compiled backend uses in place, so
+// the loop, the optimizer and the checkpoints never depend on the backend.
+// The reference interpreter is the first implementation; compiled CPU and
+// CUDA executors implement the same interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "runtime/data/batch.h"
+#include "runtime/program.h"
+#include "runtime/trainer/parameter_store.h"
+
+namespace graphc::runtime {
+
+struct StepResult {
+  double loss = 0;                // the graph's loss output (a batch mean)
+  std::optional<double> correct;  // the "correct" output, for classifiers
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual std::string_view name() const = 0;
+
+  // One step of the training graph on `batch` with the store's parameter
+  // values: writes every gradient output into store.gradients() and every
+  // state output (batch-norm running statistics) over the value of the
+  // parameter it is named after. `seed` feeds the graph's seed input
+  // (dropout), if it has one.
+  virtual StepResult train_step(const data::Batch& batch, uint64_t seed, ParameterStore& store) = 0;
+
+  // The eval graph on `batch`. When `logits` is not null it receives the
+  // prediction output, [B, K] row-major.
+  virtual StepResult eval_step(const data::Batch& batch, const ParameterStore& store, std::vector<float>* logits) = 0;
+};
+
+// The reference interpreter as an executor (runtime/trainer/interpreter_executor.cpp).
+std::unique_ptr<Executor> make_interpreter_executor(const Program& program, const ParameterStore& store);
+
+}  // namespace graphc::runtime

@@ -1,0 +1,50 @@
+// Exit statuses follow the usual convention (2 for usage, 1 for failure) so
+// scripts can tell "you called it wrong" from "it ran and failed".
+#include "runtime/trainer/run_trainer.h"
+
+#include <iostream>
+
+#include "runtime/trainer/progress.h"
+#include "runtime/trainer/training_loop.h"
+
+namespace graphc::runtime {
+
+namespace {
+
+int run(const Program& program, const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+        bool terminal) {
+  const std::string name = "train_" + program.model;
+  TrainerOptions options;
+  try {
+    options = parse_trainer_args(program, args);
+  } catch (const UsageError& e) {
+    err << name << ": " << e.what() << "\n(" << name << " --help lists the flags)\n";
+    return 2;
+  }
+  if (options.help) {
+    out << trainer_usage(program);
+    return 0;
+  }
+  try {
+    if (options.device == "cuda")
+      throw Error("--device cuda: this trainer was built without CUDA support (use --device cpu)");
+    train(program, options, out, terminal);
+    return 0;
+  } catch (const Error& e) {
+    out << std::flush;
+    err << name << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace
+
+int run_trainer(const Program& program, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  return run(program, args, out, err, false);
+}
+
+int run_trainer(const Program& program, const std::vector<std::string>& args) {
+  return run(program, args, std::cout, std::cerr, stdout_is_terminal());
+}
+
+}  // namespace graphc::runtime

@@ -1,0 +1,266 @@
+// One TrainingRun object holds the state of a run (data, parameters,
+// optimizer, position) so that each phase (set-up, an epoch, validation, the
+// final evaluation) is a short method that reads in order.
+#include "runtime/trainer/training_loop.h"
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+
+#include "runtime/data/background_batches.h"
+#include "runtime/optim/grad_clip.h"
+#include "runtime/optim/optimizer.h"
+#include "runtime/philox.h"
+#include "runtime/trainer/executor.h"
+#include "runtime/trainer/progress.h"
+#include "runtime/trainer/results_report.h"
+#include "runtime/trainer/training_data.h"
+
+namespace graphc::runtime {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string nonfinite_name(double v) {
+  if (std::isnan(v)) return "nan";
+  return v > 0 ? "inf" : "-inf";
+}
+
+std::string plural(int64_t n, const char* word) {
+  std::string s = cat(n, " ", word);
+  if (n != 1) s += "s";
+  return s;
+}
+
+class TrainingRun {
+ public:
+  TrainingRun(const Program& program, TrainerOptions options, std::ostream& out, bool terminal,
+              const TrainerHooks& hooks)
+      : program_(program),
+        options_(std::move(options)),
+        hooks_(hooks),
+        progress_(out, terminal, options_.quiet),
+        metrics_(options_.metrics) {}
+
+  TrainingOutcome run() {
+    set_up();
+    for (int64_t epoch = pos_.epoch; epoch < options_.epochs; ++epoch) {
+      if (!run_epoch(epoch)) {
+        outcome_.interrupted = true;
+        break;
+      }
+    }
+    if (!outcome_.interrupted) final_evaluation();
+    outcome_.position = pos_;
+    outcome_.parameters = std::move(*store_);
+    return std::move(outcome_);
+  }
+
+ private:
+  void set_up() {
+    std::optional<LoadedCheckpoint> checkpoint;
+    if (!options_.resume.empty()) {
+      checkpoint = read_checkpoint(options_.resume, program_);
+      if (options_.seed_given && options_.seed != checkpoint->seed)
+        throw Error(cat("--seed ", options_.seed, " differs from the seed ", checkpoint->seed, " of ",
+                        options_.resume, "; a resumed run keeps its seed (drop --seed)"));
+      options_.seed = checkpoint->seed;
+    }
+    data_ = load_training_data(program_, options_);
+    store_.emplace(program_.train, options_.freeze);
+    store_->initialize(program_.train, options_.seed);
+    optimizer_ = std::make_unique<Optimizer>(options_.optimizer, store_->updated_size());
+    has_correct_ = program_.train.find_output("correct") != nullptr;
+    schedule_ = options_.schedule;
+    schedule_.base_lr = options_.optimizer.lr;
+
+    sampling_.batch_size = options_.batch_size;
+    sampling_.shuffle = true;
+    sampling_.drop_last = options_.drop_last;
+    sampling_.seed = options_.seed;
+    steps_per_epoch_ = data::BatchSampler(data_.train_indices, sampling_).batches_per_epoch();
+    if (steps_per_epoch_ == 0)
+      throw Error(cat("--drop-last leaves no batch: ", data_.train_indices.size(), " training samples, batch size ",
+                      options_.batch_size));
+    if (options_.max_steps > 0) steps_per_epoch_ = std::min(steps_per_epoch_, options_.max_steps);
+    total_steps_ = steps_per_epoch_ * options_.epochs;
+
+    print_header();
+    if (checkpoint) {
+      restore_checkpoint(*checkpoint, *store_, *optimizer_);
+      pos_ = checkpoint->position;
+      if (pos_.train_samples != static_cast<int64_t>(data_.train_indices.size()))
+        throw Error(cat(options_.resume, ": the checkpoint's run trained on ", pos_.train_samples,
+                        " samples, this run has ", data_.train_indices.size(), " (other data or --val-split?)"));
+      metrics_.continue_file(pos_.epoch);
+      progress_.line(cat("resumed from ", options_.resume, " at epoch ", pos_.epoch + 1, ", step ", pos_.step,
+                         " (sample ", pos_.data_cursor, " of the epoch)"));
+    } else {
+      pos_.train_samples = static_cast<int64_t>(data_.train_indices.size());
+      pos_.data_order = order_hash(epoch_order(0));
+      metrics_.continue_file(0);
+      if (!options_.init_from.empty()) progress_.line(init_from_weights(options_.init_from, *store_).str());
+    }
+    executor_ = make_interpreter_executor(program_, *store_);
+  }
+
+  void print_header() {
+    std::string what = cat(program_.model, ": ", plural(static_cast<int64_t>(data_.train_indices.size()), "training sample"));
+    if (!data_.val_indices.empty()) what += cat(", ", data_.val_indices.size(), " validation");
+    if (data_.test) what += cat(", ", data_.test->count, " test");
+    progress_.line(cat(what, " from ", data_.description));
+    progress_.line(cat(optimizer_kind_name(options_.optimizer.kind), " lr ", options_.optimizer.lr, " (",
+                       schedule_kind_name(schedule_.kind), "), batch ", options_.batch_size, ", ",
+                       plural(options_.epochs, "epoch"), " of ", plural(steps_per_epoch_, "step"), ", seed ",
+                       options_.seed, "; ", store_->count(ParameterUse::updated), " of ", store_->slots().size(),
+                       " parameter tensors trained (", store_->updated_size(), " values); interpreter on cpu"));
+  }
+
+  std::vector<uint32_t> epoch_order(int64_t epoch) const {
+    data::BatchSampler sampler(data_.train_indices, sampling_);
+    sampler.start_epoch(static_cast<uint64_t>(epoch));
+    return sampler.position().order;
+  }
+
+  // Returns false when a hook stopped the run.
+  bool run_epoch(int64_t epoch) {
+    data::BatchSampler sampler(data_.train_indices, sampling_);
+    sampler.start_epoch(static_cast<uint64_t>(epoch));
+    if (order_hash(sampler.position().order) != pos_.data_order)
+      throw Error(cat("the sample order of epoch ", epoch + 1, " differs from the one the checkpoint ",
+                      options_.resume, " recorded (other data or another split?)"));
+    if (pos_.data_cursor > 0) {
+      data::EpochPosition resumed = sampler.position();
+      resumed.cursor = pos_.data_cursor;
+      sampler.restore(std::move(resumed));
+    }
+    data::BackgroundBatches batches(data::BatchStream(data_.train, std::move(sampler), data_.train_batches));
+
+    const int64_t samples = static_cast<int64_t>(data_.train_indices.size());
+    progress_.start_epoch(epoch + 1, options_.epochs, samples, static_cast<int64_t>(pos_.data_cursor));
+    const Clock::time_point start = Clock::now();
+    const int64_t first_samples = pos_.epoch_samples;
+    while (pos_.epoch_step < steps_per_epoch_) {
+      std::optional<data::Batch> batch = batches.next();
+      if (!batch) break;
+      step(*batch, epoch);
+      progress_.step(static_cast<int64_t>(pos_.data_cursor), pos_.epoch_loss_sum / pos_.epoch_samples);
+      if (options_.checkpoint_every > 0 && pos_.step % options_.checkpoint_every == 0) save();
+      if (hooks_.stop_after_step && hooks_.stop_after_step(pos_)) return false;
+    }
+    const double train_s = seconds_since(start);
+
+    EpochMetrics m;
+    m.epoch = epoch + 1;
+    m.train_loss = pos_.epoch_loss_sum / static_cast<double>(pos_.epoch_samples);
+    if (has_correct_) m.train_acc = pos_.epoch_correct / static_cast<double>(pos_.epoch_samples);
+    if (!data_.val_indices.empty()) {
+      const EvalResult val = evaluate(*executor_, *store_, data_.train, data_.val_indices, data_.eval_batches,
+                                      eval_batch_size(), false);
+      m.val_loss = val.loss;
+      m.val_acc = val.accuracy;
+    }
+    m.epoch_s = seconds_since(start);
+    m.samples_per_s = train_s > 0 ? static_cast<double>(pos_.epoch_samples - first_samples) / train_s : 0;
+    progress_.line(format_epoch_line(m));
+    metrics_.add(m);
+    outcome_.epochs.push_back(m);
+
+    pos_.epoch = epoch + 1;
+    pos_.epoch_step = 0;
+    pos_.data_cursor = 0;
+    pos_.data_order = order_hash(epoch_order(epoch + 1));
+    pos_.epoch_loss_sum = 0;
+    pos_.epoch_correct = 0;
+    pos_.epoch_samples = 0;
+    if (!options_.checkpoint.empty()) save();
+    return true;
+  }
+
+  void step(const data::Batch& batch, int64_t epoch) {
+    const StepResult r = executor_->train_step(batch, step_seed(options_.seed, pos_.step), *store_);
+    if (!std::isfinite(r.loss))
+      throw Error(cat("loss is ", nonfinite_name(r.loss), " at step ", pos_.step + 1, " (epoch ", epoch + 1,
+                      "); try a lower --lr or --clip-grad-norm"));
+    if (options_.clip_grad_norm > 0) {
+      const double norm = clip_grad_norm(store_->updated_gradients(), options_.clip_grad_norm);
+      if (!std::isfinite(norm))
+        throw Error(cat("gradient norm is ", nonfinite_name(norm), " at step ", pos_.step + 1, " (epoch ", epoch + 1,
+                        ")"));
+    }
+    const double lr = schedule_.lr_at(pos_.step, total_steps_, steps_per_epoch_);
+    optimizer_->step(store_->updated_values(), store_->updated_gradients(), lr);
+
+    pos_.step += 1;
+    pos_.epoch_step += 1;
+    pos_.data_cursor = batch.cursor_after;
+    pos_.epoch_loss_sum += r.loss * static_cast<double>(batch.size());
+    pos_.epoch_samples += batch.size();
+    if (r.correct) pos_.epoch_correct += *r.correct;
+  }
+
+  void save() { save_checkpoint(options_.checkpoint, program_, *store_, *optimizer_, options_.seed, pos_); }
+
+  int64_t eval_batch_size() const { return std::max<int64_t>(1, std::min(program_.recipe.eval_batch_size, program_.max_batch)); }
+
+  void final_evaluation() {
+    FinalMetrics f;
+    EvalResult r;
+    if (data_.test) {
+      std::vector<uint32_t> all(static_cast<size_t>(data_.test->count));
+      for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<uint32_t>(i);
+      r = evaluate(*executor_, *store_, *data_.test, all, data_.eval_batches, eval_batch_size(), true);
+      f.class_names = data_.test->class_names;
+    } else {
+      r = evaluate(*executor_, *store_, data_.train, data_.train_indices, data_.eval_batches, eval_batch_size(), true);
+      f.on_test_set = false;
+      f.class_names = data_.train.class_names;
+    }
+    f.loss = r.loss;
+    f.accuracy = r.accuracy;
+    if (r.confusion) f.per_class_acc = r.confusion->per_class_accuracy();
+    progress_.line(format_final_report(f, r.confusion ? &*r.confusion : nullptr));
+    metrics_.add(f);
+    outcome_.final_metrics = f;
+    outcome_.confusion = std::move(r.confusion);
+  }
+
+  const Program& program_;
+  TrainerOptions options_;
+  const TrainerHooks& hooks_;
+  Progress progress_;
+  MetricsLog metrics_;
+  TrainingData data_;
+  std::optional<ParameterStore> store_;
+  std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<Executor> executor_;
+  LrSchedule schedule_;
+  data::SamplerOptions sampling_;
+  int64_t steps_per_epoch_ = 0;
+  int64_t total_steps_ = 0;
+  RunPosition pos_;
+  bool has_correct_ = false;
+  TrainingOutcome outcome_;
+};
+
+}  // namespace
+
+uint64_t step_seed(uint64_t seed, int64_t step) {
+  constexpr uint32_t kDropoutStream = 0x44524f50;  // "DROP"
+  const auto s = static_cast<uint64_t>(step);
+  const PhiloxCounter words = philox4x32({static_cast<uint32_t>(s), static_cast<uint32_t>(s >> 32), kDropoutStream, 0},
+                                         {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)});
+  return (uint64_t{words[0]} | uint64_t{words[1]} << 32) & ((uint64_t{1} << 53) - 1);
+}
+
+TrainingOutcome train(const Program& program, const TrainerOptions& options, std::ostream& out, bool terminal,
+                      const TrainerHooks& hooks) {
+  return TrainingRun(program, options, out, terminal, hooks).run();
+}
+
+}  // namespace graphc::runtime

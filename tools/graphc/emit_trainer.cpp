@@ -1,0 +1,108 @@
+#include "tools/graphc/emit_trainer.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "runtime/file_io.h"
+
+namespace graphc::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'')
+      q += "'\\''";
+    else
+      q += c;
+  }
+  return q + "'";
+}
+
+// Runs a shell command; throws with its output when it fails.
+void run_command(const std::string& what, const std::string& command) {
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) throw Error(cat(what, ": cannot run ", command));
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int status = pclose(p);
+  if (status != 0) throw Error(cat(what, " failed:\n  ", command, "\n", out));
+}
+
+// An assembler file that embeds `json_path` as graphc_program_json (NUL
+// terminated) and its length as graphc_program_json_size.
+std::string embedding_assembly(const std::string& json_path, size_t size) {
+  return cat(".section .rodata\n", ".global graphc_program_json\n", ".type graphc_program_json, @object\n",
+             ".balign 16\n", "graphc_program_json:\n", ".incbin \"", json_path, "\"\n", ".byte 0\n",
+             ".global graphc_program_json_size\n", ".type graphc_program_json_size, @object\n", ".balign 8\n",
+             "graphc_program_json_size:\n", ".quad ", size, "\n", ".section .note.GNU-stack,\"\",@progbits\n");
+}
+
+}  // namespace
+
+std::string default_library_dir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) throw Error("cannot locate the graphc executable to find its libraries; give --runtime-lib-dir");
+  return (exe.parent_path().parent_path() / "lib").string();
+}
+
+void emit_trainer(const runtime::Program& program, const LinkOptions& options) {
+  const std::array<const char*, 3> libs{"libgraphc_trainer_main.a", "libgraphc_runtime.a", "libgraphc_ir.a"};
+  for (const char* lib : libs)
+    if (!fs::exists(fs::path(options.library_dir) / lib))
+      throw Error(cat("runtime library ", (fs::path(options.library_dir) / lib).string(),
+                      " not found (build it, or give --runtime-lib-dir)"));
+
+  std::string compiler = options.compiler;
+  if (compiler.empty()) compiler = std::getenv("CXX") ? std::getenv("CXX") : "c++";
+
+  fs::path work = fs::temp_directory_path() / cat("graphc-", ::getpid(), "-", program.model);
+  fs::create_directories(work);
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{work};
+
+  std::string json = runtime::program_to_json_text(program);
+  fs::path json_path = work / "program.json", asm_path = work / "program.S", obj_path = work / "program.o";
+  runtime::write_file_atomic(json_path.string(), json);
+  runtime::write_file_atomic(asm_path.string(), embedding_assembly(json_path.string(), json.size()));
+  run_command("assembling the program", cat(shell_quote(compiler), " -c ", shell_quote(asm_path.string()), " -o ",
+                                            shell_quote(obj_path.string())));
+
+  // Link to a temporary name and rename, so a failed link never leaves a broken executable.
+  fs::path out = options.output;
+  fs::path tmp_out = out.parent_path() / cat(".", out.filename().string(), ".tmp", ::getpid());
+  std::string link = cat(shell_quote(compiler), " ", shell_quote(obj_path.string()));
+  for (const char* lib : libs) link += " " + shell_quote((fs::path(options.library_dir) / lib).string());
+  link += cat(" ", GRAPHC_TRAINER_LINK_FLAGS, " -o ", shell_quote(tmp_out.string()));
+  try {
+    run_command("linking the trainer", link);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp_out, ec);
+    throw;
+  }
+  std::error_code ec;
+  fs::rename(tmp_out, out, ec);
+  if (ec) {
+    fs::remove(tmp_out, ec);
+    throw Error(cat("cannot write ", out.string(), ": ", ec.message()));
+  }
+}
+
+}  // namespace graphc::cli

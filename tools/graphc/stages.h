@@ -1,0 +1,26 @@
+// What the CLI does with a forward graph beyond printing it: run the pipeline
+// to a named stage, check gradients, compile a trainer program.
+#pragma once
+
+#include <string>
+
+#include "ir/graph.h"
+#include "ir/recipe.h"
+#include "runtime/program.h"
+
+namespace graphc::cli {
+
+// "" or "forward": the graph itself; "after-<pass>": the pipeline run up to
+// and including that pass. Unknown stages are a graphc::Error listing the
+// known ones.
+Graph graph_at_stage(const Graph& forward, const std::string& stage, bool print_passes);
+
+// Prints the per-parameter report; returns whether every parameter passed.
+bool run_check_grad(const Graph& forward, uint64_t seed);
+
+// The program a trainer executable carries: the training graph through the
+// whole pipeline, and the eval graph.
+runtime::Program compile_program(const std::string& model, const Graph& train_forward, const Graph& eval_forward,
+                                 const Recipe& recipe, int64_t max_batch, bool print_passes);
+
+}  // namespace graphc::cli

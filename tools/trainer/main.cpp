@@ -1,0 +1,32 @@
+// The entry point of every train_<model> executable. graphc generates, per
+// trainer, an object that defines the program (the compiled graphs and the
+// recipe) as JSON text; this file reads it back and hands the command line to
+// the runtime's trainer, which does everything else.
+#include <exception>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ir/error.h"
+#include "runtime/program.h"
+#include "runtime/trainer/run_trainer.h"
+
+extern "C" const char graphc_program_json[];
+extern "C" const unsigned long graphc_program_json_size;
+
+int main(int argc, char** argv) {
+  graphc::runtime::Program program;
+  try {
+    program = graphc::runtime::program_from_json_text(std::string_view(graphc_program_json, graphc_program_json_size));
+  } catch (const graphc::Error& e) {
+    std::cerr << argv[0] << ": the embedded program is unreadable (" << e.what() << "); rebuild this trainer\n";
+    return 1;
+  }
+  try {
+    return graphc::runtime::run_trainer(program, std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const std::exception& e) {  // not a user error: a bug or the machine (out of memory)
+    std::cerr << argv[0] << ": internal error: " << e.what() << "\n";
+    return 1;
+  }
+}
