@@ -19,11 +19,13 @@ struct Fault {
 std::optional<Fault> g_fault;
 
 Tensor zero_like(Tensor x) { return x.builder().constant(0.0, x.dtype()); }
-Tensor ones(Tensor like, const Shape& shape) { return broadcast_to(like.builder().constant(1.0, like.dtype()), shape); }
+Tensor ones(Tensor like, Shape shape) { return broadcast_to(like.builder().constant(1.0, like.dtype()), shape); }
 Tensor as_dtype(Tensor x, DType t) { return x.dtype() == t ? x : cast(x, t); }
 
 // Sums g over the axes along which an operand of shape `to` was broadcast.
-Tensor unbroadcast(Tensor g, const Shape& to) {
+// Shapes are taken by value throughout this file: a reference into a node's
+// type dangles once an op is appended and the node storage moves.
+Tensor unbroadcast(Tensor g, Shape to) {
   if (g.shape() == to) return g;
   size_t lead = g.rank() - to.rank();
   std::vector<int64_t> axes;
@@ -42,7 +44,7 @@ Shape kept_shape(const Shape& in, const std::vector<int64_t>& axes) {
 
 // A reduction's gradient (or value) reshaped to keep the reduced axes as 1,
 // ready to broadcast against the reduction's input.
-Tensor with_kept_axes(Tensor t, const Node& reduction, const Shape& in) {
+Tensor with_kept_axes(Tensor t, const Node& reduction, Shape in) {
   Shape kept = kept_shape(in, reduction.ints("axes"));
   return t.shape() == kept ? t : reshape(t, kept);
 }
@@ -52,7 +54,7 @@ std::vector<int64_t> whole_axis_end(const Shape& s) { return s.dims(); }  // N s
 // The gradient of x[begin:end:step] for x of shape `in`: g put back at the
 // positions it was taken from, zeros elsewhere. A step > 1 spreads g out by
 // reshaping each element into a row of `step` and padding the row with zeros.
-Tensor unslice(Tensor g, const Shape& in, const std::vector<int64_t>& begin, const std::vector<int64_t>& step) {
+Tensor unslice(Tensor g, Shape in, const std::vector<int64_t>& begin, const std::vector<int64_t>& step) {
   size_t r = in.rank();
   for (size_t a = 0; a < r; ++a) {
     if (step[a] == 1) continue;
@@ -289,7 +291,7 @@ void apply_rule(const VjpCall& c, std::vector<Tensor>& d) {
     }
     case OpKind::softmax_cross_entropy: {
       // The stable form: (softmax(logits) - onehot(labels)) * g per row.
-      const Shape& logits = x[0].shape();
+      const Shape logits = x[0].shape();
       Tensor target = as_dtype(one_hot(x[1], logits[1]), x[0].dtype());
       d[0] = (softmax(x[0], 1) - target) * reshape(g, Shape{logits[0], 1});
       return;

@@ -1,7 +1,6 @@
 // Elementwise kernels: how operands are walked under numpy broadcasting. The
 // per-element formulas live in the dispatch (interpreter.cpp) so that every
 // op's arithmetic is readable in one table.
-#include <algorithm>
 #include <cmath>
 
 #include "runtime/interpreter/kernels.h"
@@ -14,47 +13,22 @@ std::vector<int64_t> row_major_strides(const Shape& s) {
   return strides;
 }
 
-std::vector<int64_t> broadcast_offsets(const Shape& in, const Shape& out) {
-  const size_t rank = out.rank(), lead = rank - in.rank();
-  GRAPHC_ASSERT(in.rank() <= rank, "cannot broadcast ", in.str(), " to ", out.str());
-  // Stride of `in` along each output axis; 0 where `in` is missing or 1 (repeated).
-  std::vector<int64_t> in_strides = row_major_strides(in), stride(rank, 0);
-  for (size_t i = lead; i < rank; ++i) {
-    int64_t d = in[i - lead];
+std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
+  GRAPHC_ASSERT(in.rank() <= out.rank(), "cannot broadcast ", in.str(), " to ", out.str());
+  const size_t lead = out.rank() - in.rank();
+  std::vector<int64_t> in_strides = row_major_strides(in), stride(out.rank(), 0);
+  for (size_t i = lead; i < out.rank(); ++i) {
+    const int64_t d = in[i - lead];
     GRAPHC_ASSERT(d == out[i] || d == 1, "cannot broadcast ", in.str(), " to ", out.str());
     stride[i] = d == 1 ? 0 : in_strides[i - lead];
   }
-  const int64_t total = out.numel(1);
-  std::vector<int64_t> offsets(static_cast<size_t>(total));
-  std::vector<int64_t> index(rank, 0);
-  int64_t offset = 0;
-  for (int64_t e = 0; e < total; ++e) {
-    offsets[e] = offset;
-    // Odometer increment of `index`, keeping `offset` in step.
-    for (size_t axis = rank; axis-- > 0;) {
-      offset += stride[axis];
-      if (++index[axis] < out[axis]) break;
-      offset -= stride[axis] * out[axis];
-      index[axis] = 0;
-    }
-  }
-  return offsets;
+  return stride;
 }
 
 namespace {
-// The values of x as laid out over `out`: x's own data when no broadcasting
-// is needed, otherwise a broadcast copy.
-std::vector<double> spread(const HostTensor& x, const Shape& out) {
-  if (x.shape == out) return x.data;
-  std::vector<double> r(static_cast<size_t>(out.numel(1)));
-  if (x.numel() == 1) {
-    std::fill(r.begin(), r.end(), x.data[0]);
-    return r;
-  }
-  std::vector<int64_t> offsets = broadcast_offsets(x.shape, out);
-  for (size_t e = 0; e < r.size(); ++e) r[e] = x.data[offsets[e]];
-  return r;
-}
+// Stride along the last axis of `out` from broadcast_strides' result.
+int64_t row_stride(const std::vector<int64_t>& strides) { return strides.empty() ? 0 : strides.back(); }
+int64_t row_length(const Shape& out) { return out.rank() == 0 ? 1 : out[out.rank() - 1]; }
 }  // namespace
 
 HostTensor map_unary(const Node& n, const HostTensor& x, UnaryFn f) {
@@ -65,23 +39,36 @@ HostTensor map_unary(const Node& n, const HostTensor& x, UnaryFn f) {
 
 HostTensor map_binary(const Node& n, const HostTensor& a, const HostTensor& b, BinaryFn f) {
   HostTensor out(n.type.dtype, n.type.shape);
-  const bool a_whole = a.shape == out.shape, b_whole = b.shape == out.shape;
-  if (a_whole && b_whole) {
+  if (a.shape == out.shape && b.shape == out.shape) {
     for (int64_t e = 0; e < out.numel(); ++e) out.data[e] = f(a.data[e], b.data[e]);
-  } else if (a_whole) {
-    std::vector<double> bs = spread(b, out.shape);
-    for (int64_t e = 0; e < out.numel(); ++e) out.data[e] = f(a.data[e], bs[e]);
-  } else {
-    std::vector<double> as = spread(a, out.shape), bs = spread(b, out.shape);
-    for (int64_t e = 0; e < out.numel(); ++e) out.data[e] = f(as[e], bs[e]);
+    return out;
   }
+  const std::array<std::vector<int64_t>, 2> strides{broadcast_strides(a.shape, out.shape),
+                                                    broadcast_strides(b.shape, out.shape)};
+  const int64_t length = row_length(out.shape), sa = row_stride(strides[0]), sb = row_stride(strides[1]);
+  for_each_row(out.shape, strides, [&](int64_t first, const std::array<int64_t, 2>& offset) {
+    const double* pa = a.data.data() + offset[0];
+    const double* pb = b.data.data() + offset[1];
+    double* po = out.data.data() + first;
+    for (int64_t j = 0; j < length; ++j) po[j] = f(pa[j * sa], pb[j * sb]);
+  });
   return out;
 }
 
 HostTensor select(const Node& n, const HostTensor& cond, const HostTensor& a, const HostTensor& b) {
   HostTensor out(n.type.dtype, n.type.shape);
-  std::vector<double> cs = spread(cond, out.shape), as = spread(a, out.shape), bs = spread(b, out.shape);
-  for (int64_t e = 0; e < out.numel(); ++e) out.data[e] = cs[e] != 0 ? as[e] : bs[e];
+  const std::array<std::vector<int64_t>, 3> strides{broadcast_strides(cond.shape, out.shape),
+                                                    broadcast_strides(a.shape, out.shape),
+                                                    broadcast_strides(b.shape, out.shape)};
+  const int64_t length = row_length(out.shape), sc = row_stride(strides[0]), sa = row_stride(strides[1]),
+                sb = row_stride(strides[2]);
+  for_each_row(out.shape, strides, [&](int64_t first, const std::array<int64_t, 3>& offset) {
+    const double* pc = cond.data.data() + offset[0];
+    const double* pa = a.data.data() + offset[1];
+    const double* pb = b.data.data() + offset[2];
+    double* po = out.data.data() + first;
+    for (int64_t j = 0; j < length; ++j) po[j] = pc[j * sc] != 0 ? pa[j * sa] : pb[j * sb];
+  });
   return out;
 }
 

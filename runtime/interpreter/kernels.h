@@ -8,6 +8,7 @@
 // O output channels, K kernel, M/K/P matmul rows/inner/columns.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -34,9 +35,32 @@ double* scratch(Scratch slot, int64_t count);
 // Row-major strides of a static shape.
 std::vector<int64_t> row_major_strides(const Shape& s);
 
-// For every element of `out` (row-major), the offset of the element of a
-// tensor of shape `in` that numpy broadcasting reads there.
-std::vector<int64_t> broadcast_offsets(const Shape& in, const Shape& out);
+// The stride of a tensor of shape `in` along each axis of `out` under numpy
+// broadcasting: 0 where `in` lacks the axis or has extent 1 (repeated).
+std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out);
+
+// Walks `out` row by row (a row is its last axis) and calls
+// row(first_element, offsets) with each of K operands' offset at the row's
+// start, given the operands' strides along the axes of `out`. Broadcasting
+// kernels loop over the row themselves, so the inner loop is plain.
+template <size_t K, typename Row>
+void for_each_row(const Shape& out, const std::array<std::vector<int64_t>, K>& strides, Row row) {
+  std::array<int64_t, K> offset{};
+  if (out.rank() == 0) return row(int64_t{0}, offset);
+  const size_t outer_rank = out.rank() - 1;
+  const int64_t row_length = out[outer_rank], rows = out.numel(1) / row_length;
+  std::vector<int64_t> index(outer_rank, 0);
+  for (int64_t r = 0; r < rows; ++r) {
+    row(r * row_length, offset);
+    // Odometer step over the outer axes, keeping every offset in step.
+    for (size_t axis = outer_rank; axis-- > 0;) {
+      for (size_t k = 0; k < K; ++k) offset[k] += strides[k][axis];
+      if (++index[axis] < out[axis]) break;
+      for (size_t k = 0; k < K; ++k) offset[k] -= strides[k][axis] * out[axis];
+      index[axis] = 0;
+    }
+  }
+}
 
 // elementwise.cpp
 HostTensor map_unary(const Node& n, const HostTensor& x, UnaryFn f);

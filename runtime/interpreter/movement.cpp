@@ -47,10 +47,7 @@ HostTensor transpose(const Node& n, const HostTensor& x) {
 }
 
 HostTensor broadcast(const Node& n, const HostTensor& x) {
-  HostTensor out(n.type.dtype, n.type.shape);
-  std::vector<int64_t> offsets = broadcast_offsets(x.shape, out.shape);
-  for (int64_t e = 0; e < out.numel(); ++e) out.data[e] = x.data[offsets[e]];
-  return out;
+  return gather(n, x, 0, broadcast_strides(x.shape, n.type.shape));
 }
 
 HostTensor slice(const Node& n, const HostTensor& x) {

@@ -19,11 +19,16 @@ Json optional_number(const std::optional<double>& v) { return v ? Json(*v) : Jso
 
 MetricsLog::MetricsLog(std::string path) : path_(std::move(path)) {}
 
+void MetricsLog::start_new() {
+  lines_.clear();
+  write();
+}
+
 void MetricsLog::continue_file(int64_t completed_epochs) {
   lines_.clear();
+  if (path_.empty()) return;
   std::error_code ec;
-  if (path_.empty() || !std::filesystem::exists(path_, ec)) return;
-  const std::string text = read_file(path_);
+  const std::string text = std::filesystem::exists(path_, ec) ? read_file(path_) : std::string();
   size_t start = 0, number = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);

@@ -38,6 +38,9 @@ class MetricsLog {
  public:
   explicit MetricsLog(std::string path);  // "" writes nothing
 
+  // A new run starts the file empty (written at once, so an unwritable path
+  // stops the run before any training).
+  void start_new();
   // A resumed run continues the file of the interrupted one: keeps its
   // epoch lines up to `completed_epochs` and drops the rest (epochs that
   // will be run again, a final line). A missing file starts empty. Throws

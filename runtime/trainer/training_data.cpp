@@ -2,6 +2,7 @@
 // epoch and every resumed run trains and validates on the same samples.
 #include "runtime/trainer/training_data.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "runtime/data/cifar_binary.h"
@@ -89,14 +90,6 @@ void check_against_program(const Program& program, const data::Dataset& ds) {
         if (is_float(n.type.dtype) || shape.rank() != 1)
           throw Error(cat(ds.source, ": holds class labels but ", program.model, " wants '", n.s("name"), "' ",
                           n.type.str(), " (regression targets)"));
-        const Output* logits = program.eval.find_output("logits");
-        if (logits != nullptr) {
-          const Shape& ls = program.eval.type(logits->value).shape;
-          const int64_t predicted = ls.rank() == 0 ? 0 : ls[ls.rank() - 1];
-          if (predicted < ds.num_classes)
-            throw Error(cat(ds.source, ": has ", ds.num_classes, " classes but ", program.model, " predicts ",
-                            predicted));
-        }
       } else {
         const std::string wanted = sample_type(Shape{ds.target_count});
         if (!is_float(n.type.dtype) || shape.str() != wanted)
@@ -105,6 +98,24 @@ void check_against_program(const Program& program, const data::Dataset& ds) {
       }
     }
   }
+}
+
+// A data set may declare more classes than a model predicts (MNIST's files
+// always mean ten); what must hold is that every label is one the model can
+// predict. The data set then counts the model's classes, so per-class
+// accuracy and the confusion matrix have one row per predicted class.
+void fit_classes_to_model(const Program& program, data::Dataset& ds) {
+  const Output* logits = program.eval.find_output("logits");
+  if (!ds.is_classification() || logits == nullptr) return;
+  const Shape& shape = program.eval.type(logits->value).shape;
+  const int64_t predicted = shape.rank() == 0 ? 1 : shape[shape.rank() - 1];
+  if (predicted >= ds.num_classes) return;
+  const int32_t top = *std::max_element(ds.labels.begin(), ds.labels.end());
+  if (top >= predicted)
+    throw Error(cat(ds.source, ": has label ", top, " but ", program.model, " predicts ", predicted,
+                    " classes (0..", predicted - 1, ")"));
+  ds.num_classes = predicted;
+  if (ds.class_names.size() > static_cast<size_t>(predicted)) ds.class_names.resize(static_cast<size_t>(predicted));
 }
 
 data::Normalization recipe_normalization(const Recipe& r) {
@@ -134,8 +145,10 @@ TrainingData load_training_data(const Program& program, const TrainerOptions& op
   d.train = std::move(loaded.train);
   d.test = std::move(loaded.test);
   check_against_program(program, d.train);
+  fit_classes_to_model(program, d.train);
   if (d.test) {
     check_against_program(program, *d.test);
+    fit_classes_to_model(program, *d.test);
     if (d.test->num_classes != d.train.num_classes)
       throw Error(cat(d.test->source, ": the test split has ", d.test->num_classes, " classes, the training split ",
                       d.train.num_classes));

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <memory>
 
 #include "runtime/data/background_batches.h"
@@ -35,6 +36,15 @@ std::string plural(int64_t n, const char* word) {
   std::string s = cat(n, " ", word);
   if (n != 1) s += "s";
   return s;
+}
+
+// A checkpoint is first written after an epoch; a typo in its directory
+// should not cost that epoch.
+void check_directory_exists(const char* flag, const std::string& path) {
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty() && !std::filesystem::is_directory(dir, ec))
+    throw Error(cat(flag, " ", path, ": directory ", dir.string(), " does not exist"));
 }
 
 class TrainingRun {
@@ -71,6 +81,7 @@ class TrainingRun {
                         options_.resume, "; a resumed run keeps its seed (drop --seed)"));
       options_.seed = checkpoint->seed;
     }
+    if (!options_.checkpoint.empty()) check_directory_exists("--checkpoint", options_.checkpoint);
     data_ = load_training_data(program_, options_);
     store_.emplace(program_.train, options_.freeze);
     store_->initialize(program_.train, options_.seed);
@@ -103,7 +114,7 @@ class TrainingRun {
     } else {
       pos_.train_samples = static_cast<int64_t>(data_.train_indices.size());
       pos_.data_order = order_hash(epoch_order(0));
-      metrics_.continue_file(0);
+      metrics_.start_new();
       if (!options_.init_from.empty()) progress_.line(init_from_weights(options_.init_from, *store_).str());
     }
     executor_ = make_interpreter_executor(program_, *store_);

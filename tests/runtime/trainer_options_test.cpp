@@ -76,7 +76,7 @@ TEST(TrainerOptions, BadInputIsAUsageErrorNamingTheFlag) {
   expect_usage_error({"data.csv"}, "unexpected argument 'data.csv'");
   expect_usage_error({"--epochs"}, "--epochs needs a value (N)");
   expect_usage_error({"--epochs", "three"}, "--epochs: 'three' is not an integer");
-  expect_usage_error({"--epochs", "-1"}, "--epochs: '-1' is not an integer >= 0");
+  expect_usage_error({"--epochs", "-1"}, "--epochs: '-1' is not an integer in [0, 2147483647]");
   expect_usage_error({"--batch-size", "0"}, "--batch-size: '0' is not an integer >= 1");
   expect_usage_error({"--lr", "fast"}, "--lr: 'fast' is not a finite number");
   expect_usage_error({"--lr", "-0.1"}, "--lr: '-0.1' is not a number >= 0");

@@ -70,7 +70,7 @@ int run(const Options& o) {
 
   Graph forward = load_graph(o);
   if (!o.emit_json.empty()) write_output(o.emit_json, graph_to_json_text(forward));
-  if (o.check_grad) return run_check_grad(forward, o.seed) ? 0 : 1;
+  if (o.check_grad) return run_check_grad(forward, o.seed, o.check_grad_parameters, o.check_grad_elements) ? 0 : 1;
 
   if (o.dump_ir || !o.dot.empty()) {
     Graph g = graph_at_stage(forward, o.dump_ir.value_or(""), o.print_passes);

@@ -38,6 +38,8 @@ Looking at it:
   --check-grad            compare autodiff gradients with finite differences on the
                           reference interpreter (batch 2, double precision)
   --seed S                seed for --check-grad's parameters and batch (default 0)
+  --check-grad-parameters K   check K parameters spread through the model (default: all)
+  --check-grad-elements E     elements checked per parameter (default 20)
 
 Building a trainer:
   -o PATH                 write a standalone training executable for --model
@@ -74,6 +76,8 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (a == "--batch-size") o.batch_size = parse_int(a, value(), 1);
     else if (a == "--freeze") o.freeze.push_back(value());
     else if (a == "-o") o.output = value();
+    else if (a == "--check-grad-parameters") o.check_grad_parameters = parse_int(a, value(), 1);
+    else if (a == "--check-grad-elements") o.check_grad_elements = parse_int(a, value(), 1);
     else if (a == "--max-batch") o.max_batch = parse_int(a, value(), 1);
     else if (a == "--runtime-lib-dir") o.runtime_lib_dir = value();
     else if (a == "--seed") o.seed = static_cast<uint64_t>(parse_int(a, value(), 0));

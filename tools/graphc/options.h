@@ -26,6 +26,8 @@ struct Options {
   std::string runtime_lib_dir;
   std::vector<std::string> freeze;  // --freeze PREFIX, repeatable
   uint64_t seed = 0;
+  int64_t check_grad_parameters = 0;  // 0: every trainable parameter
+  int64_t check_grad_elements = 20;   // per parameter
 };
 
 // Throws graphc::Error naming the bad argument.

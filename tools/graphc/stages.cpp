@@ -50,9 +50,11 @@ runtime::Program compile_program(const std::string& model, const Graph& train_fo
 
 namespace graphc::cli {
 
-bool run_check_grad(const Graph& forward, uint64_t seed) {
+bool run_check_grad(const Graph& forward, uint64_t seed, int64_t max_parameters, int64_t max_elements) {
   runtime::GradCheckOptions options;
   options.seed = seed;
+  options.max_parameters = max_parameters;
+  options.max_elements_per_parameter = max_elements;
   runtime::GradCheckReport report = runtime::check_gradients(forward, options);
   std::cout << report.str();
   return report.passed;

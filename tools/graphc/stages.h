@@ -16,7 +16,7 @@ namespace graphc::cli {
 Graph graph_at_stage(const Graph& forward, const std::string& stage, bool print_passes);
 
 // Prints the per-parameter report; returns whether every parameter passed.
-bool run_check_grad(const Graph& forward, uint64_t seed);
+bool run_check_grad(const Graph& forward, uint64_t seed, int64_t max_parameters, int64_t max_elements);
 
 // The program a trainer executable carries: the training graph through the
 // whole pipeline, and the eval graph.
