@@ -32,7 +32,7 @@ enum class Scratch { lhs, rhs, columns };
 inline constexpr int kScratchSlots = 3;
 double* scratch(Scratch slot, int64_t count);
 
-// Row-major strides of a static shape.
+// elementwise.cpp: row-major strides of a static shape.
 std::vector<int64_t> row_major_strides(const Shape& s);
 
 // The stride of a tensor of shape `in` along each axis of `out` under numpy
