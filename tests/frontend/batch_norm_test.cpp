@@ -48,9 +48,9 @@ TEST(BatchNorm, TrainModeNormalisesWithBatchStatistics) {
   Builder b(g, Mode::train);
   Tensor y = BatchNorm2d(16)(image(b, 16));
   // mean over (N,H,W): sum * 1/64 / N (mean() casts N to the input dtype); variance is the mean of the centred square.
-  const std::string mean = "div(mul(reduce_sum(x), 0.015625), cast(N))";
+  const std::string mean = "div(mul(reduce_sum(x), 0.015625), N)";
   const std::string centered = "sub(x, reshape(" + mean + "))";
-  const std::string var = "div(mul(reduce_sum(mul(" + centered + ", " + centered + ")), 0.015625), cast(N))";
+  const std::string var = "div(mul(reduce_sum(mul(" + centered + ", " + centered + ")), 0.015625), N)";
   EXPECT_EQ(expr(y), "add(mul(mul(" + centered + ", reshape(rsqrt(add(" + var + ", 1e-05)))), reshape(weight)), " +
                          "reshape(bias))");
   for (const Node& n : g.nodes())
@@ -68,11 +68,11 @@ TEST(BatchNorm, TrainModeUpdatesRunningStatisticsAsStateOutputs) {
     BatchNorm2d(16)(image(b, 16));
   }
   EXPECT_EQ(output_names(g, OutputRole::state), (std::vector<std::string>{"bn.running_mean", "bn.running_var"}));
-  const std::string mean = "div(mul(reduce_sum(x), 0.015625), cast(N))";
+  const std::string mean = "div(mul(reduce_sum(x), 0.015625), N)";
   EXPECT_EQ(output_expr(g, "bn.running_mean"), "add(mul(0.9, bn.running_mean), mul(0.1, " + mean + "))");
   // The running variance takes the unbiased batch variance: biased * n/(n-1), n = N*8*8.
   const std::string centered = "sub(x, reshape(" + mean + "))";
-  const std::string var = "div(mul(reduce_sum(mul(" + centered + ", " + centered + ")), 0.015625), cast(N))";
+  const std::string var = "div(mul(reduce_sum(mul(" + centered + ", " + centered + ")), 0.015625), N)";
   EXPECT_EQ(output_expr(g, "bn.running_var"),
             "add(mul(0.9, bn.running_var), mul(0.1, mul(" + var + ", div(mul(N, 64), sub(mul(N, 64), 1)))))");
   verify(g);
@@ -84,7 +84,7 @@ TEST(BatchNorm, MomentumIsHonoured) {
   BatchNorm bn = BatchNorm1d(4, 1e-3, 0.25);
   bn(b.input("x", DType::f32, {kBatch, 4}));
   EXPECT_EQ(output_expr(g, "running_mean"),
-            "add(mul(0.75, running_mean), mul(0.25, div(mul(reduce_sum(x), 1), cast(N))))");
+            "add(mul(0.75, running_mean), mul(0.25, div(reduce_sum(x), N)))");
 }
 
 TEST(BatchNorm, EvalModeUsesRunningStatisticsAndEmitsNoState) {

@@ -92,7 +92,9 @@ TEST(ModelZoo, RecipesAreUsable) {
       EXPECT_EQ(x.rank(), 4u);
       EXPECT_EQ(static_cast<int64_t>(r.mean.size()), x[1]) << "one normalisation mean per channel";
     } else {
-      EXPECT_EQ(r.dataset, "linreg");
+      EXPECT_EQ(r.dataset, "csv");
+      EXPECT_FALSE(r.inline_csv.empty()) << "linreg carries seed 001's table";
+      EXPECT_EQ(r.csv_targets, 2);
     }
   }
 }

@@ -103,7 +103,7 @@ TEST(Cli, BadInputFailsWithAClearMessage) {
   EXPECT_NE(missing.out.find("/nonexistent/graph.json"), std::string::npos) << missing.out;
 
   std::string garbage = temp_path("garbage.json");
-  std::ofstream(garbage) << "{\"format\": \"graphc-ir\", \"version\": 1, \"nodes\": [{\"id\": 0, \"op\": \"warp\"}]}";
+  std::ofstream(garbage) << "{\"format\": \"graphc-ir\", \"version\": 1, \"name\": \"g\", \"nodes\": [{\"id\": 0, \"op\": \"warp\"}]}";
   Result bad = run("--ir " + garbage + " --dump-ir");
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.out.find("warp"), std::string::npos) << bad.out;
