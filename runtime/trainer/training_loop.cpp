@@ -152,7 +152,9 @@ class TrainingRun {
     }
     data::BackgroundBatches batches(data::BatchStream(data_.train, std::move(sampler), data_.train_batches));
 
-    const int64_t samples = static_cast<int64_t>(data_.train_indices.size());
+    // What this epoch will consume: fewer than all samples with --max-steps or --drop-last.
+    const int64_t samples =
+        std::min(static_cast<int64_t>(data_.train_indices.size()), steps_per_epoch_ * options_.batch_size);
     progress_.start_epoch(epoch + 1, options_.epochs, samples, static_cast<int64_t>(pos_.data_cursor));
     const Clock::time_point start = Clock::now();
     const int64_t first_samples = pos_.epoch_samples;

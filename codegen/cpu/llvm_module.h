@@ -1,0 +1,64 @@
+// The CPU backend's public face: kernels become one LLVM module, optimised
+// for a target CPU, which can be printed (`graphc --emit-llvm`), written as an
+// object file (AOT) or handed to the JIT (tests). LLVM types stay behind an
+// opaque handle so that no other layer compiles against LLVM headers.
+//
+// Kernel ABI: every Kernel `k` becomes an external function
+//   void k.name(void* const* buffers, int64_t n)
+// where buffers[i] points at the first element of k.buffers[i] (row-major,
+// element type k.buffers[i].dtype, booleans one byte each) and n is the
+// run-time batch size. Kernels do not allocate; scratch buffers are the
+// caller's.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "codegen/kernel_ir.h"
+
+namespace graphc::codegen::cpu {
+
+using KernelFn = void (*)(void* const* buffers, int64_t n);
+
+// Which machine the code is for. host() detects this machine's CPU and
+// features (AVX-512 where present, AVX2 otherwise, ...).
+struct CpuTarget {
+  std::string triple;
+  std::string cpu;
+  std::string features;  // "+avx2,+fma,..."
+  static CpuTarget host();
+};
+
+// An LLVM module with its own context.
+class LlvmModule {
+ public:
+  struct Impl;  // defined in llvm_module_impl.h, inside codegen/cpu only
+  explicit LlvmModule(std::unique_ptr<Impl> impl);
+  LlvmModule(LlvmModule&&) noexcept;
+  LlvmModule& operator=(LlvmModule&&) noexcept;
+  ~LlvmModule();
+
+  std::string text() const;  // the textual IR
+  Impl& impl() { return *impl_; }
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Emits every kernel into one module, verifies it and (unless optimize is
+// false) runs LLVM's O3 pipeline for the target.
+LlvmModule emit_module(const std::vector<Kernel>& kernels, const std::string& module_name,
+                       const CpuTarget& target = CpuTarget::host(), bool optimize = true);
+
+// The optimised module as text, for `graphc --emit-llvm`.
+std::string emit_llvm_text(const std::vector<Kernel>& kernels, const std::string& module_name,
+                           const CpuTarget& target = CpuTarget::host());
+
+// Writes the module as a relocatable object file for the trainer to link.
+// Throws graphc::Error naming the path when it cannot be written.
+void write_object_file(const LlvmModule& module, const std::string& path);
+
+}  // namespace graphc::codegen::cpu
