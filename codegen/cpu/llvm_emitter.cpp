@@ -289,6 +289,12 @@ class FunctionEmitter {
     b_.SetInsertPoint(exit);
   }
 
+  static std::string loop_name(VarId var) {
+    std::string name = "i";  // built in steps: g++ 12 misreports "i" + string (-Wrestrict)
+    name += std::to_string(var);
+    return name;
+  }
+
   void emit_body(const std::vector<Stmt>& body) {
     for (const Stmt& s : body) emit_stmt(s);
   }
@@ -296,7 +302,7 @@ class FunctionEmitter {
   void emit_stmt(const Stmt& s) {
     switch (s.kind) {
       case StmtKind::loop:
-        counted_loop(size(s.extent), "i" + std::to_string(s.var), [&](llvm::Value* i) {
+        counted_loop(size(s.extent), loop_name(s.var), [&](llvm::Value* i) {
           vars_[static_cast<size_t>(s.var)] = i;
           emit_body(s.body);
           vars_[static_cast<size_t>(s.var)] = nullptr;

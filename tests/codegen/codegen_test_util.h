@@ -1,0 +1,42 @@
+// The harness every codegen test uses: lower a group of a graph, JIT it once,
+// run it on fresh random inputs for one or more batch sizes, and compare each
+// output with the reference interpreter (the oracle) running the whole graph.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "codegen/cpu/jit.h"
+#include "codegen/lower_group.h"
+#include "runtime/interpreter.h"
+
+namespace graphc::codegen::testing {
+
+// One JIT for the whole test binary: compiling many small modules into one
+// LLJIT is much cheaper than building a JIT per test.
+cpu::CpuJit& shared_jit();
+
+// The group holding exactly `nodes` (topological), reading every operand that
+// is not among them, with `outputs` as its results (all of `nodes` if empty).
+passes::FusedGroup make_group(const Graph& g, std::vector<ValueId> nodes, std::vector<ValueId> outputs = {},
+                              passes::GroupKind kind = passes::GroupKind::other);
+
+// How random float inputs are drawn: uniform in [low, high], rounded to f32.
+struct InputRange {
+  double low = -2, high = 2;
+};
+
+// Lowers `group`, compiles it once, and for each batch size draws fresh
+// inputs (integers uniform in [0, 10)), runs the kernel and the interpreter
+// and compares every group output: floats within relative error 1e-4
+// (|got - want| <= 1e-4 * max(1, |want|)), integers and booleans exactly.
+void check_group_against_interpreter(const Graph& g, const passes::FusedGroup& group,
+                                     const std::vector<int64_t>& batch_sizes = {3, 7}, InputRange range = {},
+                                     uint64_t seed = 1);
+
+// Single-node group of v, checked as above.
+void check_node(const Graph& g, ValueId v, InputRange range = {});
+
+}  // namespace graphc::codegen::testing
