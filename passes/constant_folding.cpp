@@ -4,6 +4,7 @@
 #include <limits>
 #include <optional>
 
+#include "ir/elementwise_math.h"
 #include "passes/graph_rebuild.h"
 
 namespace graphc::passes {
@@ -13,58 +14,16 @@ namespace {
 // The value of scalar op n on scalar operands a, or nullopt when the op is
 // not foldable (sources, tensors, randomness).
 std::optional<double> evaluate(const Node& n, const std::vector<double>& a) {
-  switch (n.op) {
-    case OpKind::neg: return -a[0];
-    case OpKind::exp: return std::exp(a[0]);
-    case OpKind::log: return std::log(a[0]);
-    case OpKind::sqrt: return std::sqrt(a[0]);
-    case OpKind::rsqrt: return 1 / std::sqrt(a[0]);
-    case OpKind::tanh: return std::tanh(a[0]);
-    case OpKind::sigmoid: return 1 / (1 + std::exp(-a[0]));
-    case OpKind::relu: return a[0] > 0 ? a[0] : 0.0;
-    case OpKind::abs: return std::fabs(a[0]);
-    case OpKind::cast: return a[0];  // rounded to the target dtype below
-    case OpKind::add: return a[0] + a[1];
-    case OpKind::sub: return a[0] - a[1];
-    case OpKind::mul: return a[0] * a[1];
-    case OpKind::div: return a[0] / a[1];
-    case OpKind::max: return a[0] >= a[1] ? a[0] : a[1];
-    case OpKind::min: return a[0] <= a[1] ? a[0] : a[1];
-    case OpKind::pow: return std::pow(a[0], a[1]);
-    case OpKind::eq: return a[0] == a[1];
-    case OpKind::ne: return a[0] != a[1];
-    case OpKind::lt: return a[0] < a[1];
-    case OpKind::le: return a[0] <= a[1];
-    case OpKind::gt: return a[0] > a[1];
-    case OpKind::ge: return a[0] >= a[1];
-    case OpKind::select: return a[0] != 0 ? a[1] : a[2];
+  switch (n.info().cls) {
+    case OpClass::elementwise: return elementwise_math(n.op, a[0], a.size() > 1 ? a[1] : 0, a.size() > 2 ? a[2] : 0);
     // A scalar reduced, reshaped or broadcast to a scalar is itself.
-    case OpKind::reduce_sum:
-    case OpKind::reduce_max:
-    case OpKind::reshape:
-    case OpKind::transpose:
-    case OpKind::broadcast:
-    case OpKind::slice:
-    case OpKind::pad:
-    case OpKind::concat: return n.operands.size() == 1 ? std::optional<double>(a[0]) : std::nullopt;
-    case OpKind::input:
-    case OpKind::parameter:
-    case OpKind::constant:
-    case OpKind::batch_size:
-    case OpKind::argmax:
-    case OpKind::matmul:
-    case OpKind::conv2d:
-    case OpKind::conv2d_grad_input:
-    case OpKind::conv2d_grad_weight:
-    case OpKind::max_pool2d:
-    case OpKind::max_pool2d_grad:
-    case OpKind::avg_pool2d:
-    case OpKind::avg_pool2d_grad:
-    case OpKind::softmax:
-    case OpKind::log_softmax:
-    case OpKind::softmax_cross_entropy:
-    case OpKind::one_hot:
-    case OpKind::dropout_mask: return std::nullopt;  // never scalar-on-scalars, or not a function of operands
+    case OpClass::reduction:
+      return n.op == OpKind::argmax ? std::nullopt : std::optional<double>(a[0]);
+    case OpClass::movement: return n.operands.size() == 1 ? std::optional<double>(a[0]) : std::nullopt;
+    // Never scalar-on-scalars, or not a function of the operands.
+    case OpClass::source:
+    case OpClass::contraction:
+    case OpClass::other: return std::nullopt;
   }
   return std::nullopt;
 }

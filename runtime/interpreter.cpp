@@ -1,6 +1,7 @@
 // The reference interpreter's run loop and its op table: how every op is
 // evaluated, one line per op, with the elementwise formulas written out here
-// and the loop nests in runtime/interpreter/<family>.cpp.
+// the per-element formulas in ir/elementwise_math.h, the loop nests in
+// runtime/interpreter/<family>.cpp.
 //
 // Numbers: every value is a double, whatever its dtype; float results are
 // never rounded to f32 (the interpreter is the exact reference). Integer and
@@ -43,17 +44,6 @@ void make_integral(HostTensor& t) {
   }
 }
 
-double sigmoid(double v) {
-  // Two forms so that exp never overflows.
-  if (v >= 0) return 1.0 / (1.0 + std::exp(-v));
-  const double e = std::exp(v);
-  return e / (1.0 + e);
-}
-
-// NaN wins, as in PyTorch's maximum/minimum and relu.
-double nan_max(double a, double b) { return a > b || std::isnan(a) ? a : b; }
-double nan_min(double a, double b) { return a < b || std::isnan(a) ? a : b; }
-
 HostTensor evaluate(const Node& n, const std::vector<const HostTensor*>& in, std::optional<int64_t> batch) {
   auto x = [&]() -> const HostTensor& { return *in[0]; };
   auto y = [&]() -> const HostTensor& { return *in[1]; };
@@ -65,30 +55,30 @@ HostTensor evaluate(const Node& n, const std::vector<const HostTensor*>& in, std
       GRAPHC_ASSERT(batch.has_value(), "batch_size without a bound N");
       return HostTensor(DType::f32, {}, {static_cast<double>(*batch)});
 
-    case OpKind::neg: return map_unary(n, x(), [](double v) { return -v; });
-    case OpKind::exp: return map_unary(n, x(), [](double v) { return std::exp(v); });
-    case OpKind::log: return map_unary(n, x(), [](double v) { return std::log(v); });
-    case OpKind::sqrt: return map_unary(n, x(), [](double v) { return std::sqrt(v); });
-    case OpKind::rsqrt: return map_unary(n, x(), [](double v) { return 1.0 / std::sqrt(v); });
-    case OpKind::tanh: return map_unary(n, x(), [](double v) { return std::tanh(v); });
-    case OpKind::sigmoid: return map_unary(n, x(), sigmoid);
-    case OpKind::relu: return map_unary(n, x(), [](double v) { return nan_max(v, 0.0); });
-    case OpKind::abs: return map_unary(n, x(), [](double v) { return std::fabs(v); });
+    case OpKind::neg:
+    case OpKind::exp:
+    case OpKind::log:
+    case OpKind::sqrt:
+    case OpKind::rsqrt:
+    case OpKind::tanh:
+    case OpKind::sigmoid:
+    case OpKind::relu:
+    case OpKind::abs: return map_unary(n, x());
     case OpKind::cast: return cast(n, x());
 
-    case OpKind::add: return map_binary(n, x(), y(), [](double p, double q) { return p + q; });
-    case OpKind::sub: return map_binary(n, x(), y(), [](double p, double q) { return p - q; });
-    case OpKind::mul: return map_binary(n, x(), y(), [](double p, double q) { return p * q; });
-    case OpKind::div: return map_binary(n, x(), y(), [](double p, double q) { return p / q; });
-    case OpKind::max: return map_binary(n, x(), y(), nan_max);
-    case OpKind::min: return map_binary(n, x(), y(), nan_min);
-    case OpKind::pow: return map_binary(n, x(), y(), [](double p, double q) { return std::pow(p, q); });
-    case OpKind::eq: return map_binary(n, x(), y(), [](double p, double q) { return p == q ? 1.0 : 0.0; });
-    case OpKind::ne: return map_binary(n, x(), y(), [](double p, double q) { return p != q ? 1.0 : 0.0; });
-    case OpKind::lt: return map_binary(n, x(), y(), [](double p, double q) { return p < q ? 1.0 : 0.0; });
-    case OpKind::le: return map_binary(n, x(), y(), [](double p, double q) { return p <= q ? 1.0 : 0.0; });
-    case OpKind::gt: return map_binary(n, x(), y(), [](double p, double q) { return p > q ? 1.0 : 0.0; });
-    case OpKind::ge: return map_binary(n, x(), y(), [](double p, double q) { return p >= q ? 1.0 : 0.0; });
+    case OpKind::add:
+    case OpKind::sub:
+    case OpKind::mul:
+    case OpKind::div:
+    case OpKind::max:
+    case OpKind::min:
+    case OpKind::pow:
+    case OpKind::eq:
+    case OpKind::ne:
+    case OpKind::lt:
+    case OpKind::le:
+    case OpKind::gt:
+    case OpKind::ge: return map_binary(n, x(), y());
     case OpKind::select: return select(n, x(), y(), *in[2]);
 
     case OpKind::reduce_sum: return reduce_sum(n, x());

@@ -3,6 +3,7 @@
 // op's arithmetic is readable in one table.
 #include <cmath>
 
+#include "ir/elementwise_math.h"
 #include "runtime/interpreter/kernels.h"
 
 namespace graphc::runtime::interp {
@@ -31,13 +32,17 @@ int64_t row_stride(const std::vector<int64_t>& strides) { return strides.empty()
 int64_t row_length(const Shape& out) { return out.rank() == 0 ? 1 : out[out.rank() - 1]; }
 }  // namespace
 
-HostTensor map_unary(const Node& n, const HostTensor& x, UnaryFn f) {
+HostTensor map_unary(const Node& n, const HostTensor& x) {
+  const OpKind k = n.op;
+  auto f = [k](double v) { return *elementwise_math(k, v); };
   HostTensor out(n.type.dtype, n.type.shape);
   for (int64_t e = 0; e < out.numel(); ++e) out.data[e] = f(x.data[e]);
   return out;
 }
 
-HostTensor map_binary(const Node& n, const HostTensor& a, const HostTensor& b, BinaryFn f) {
+HostTensor map_binary(const Node& n, const HostTensor& a, const HostTensor& b) {
+  const OpKind k = n.op;
+  auto f = [k](double p, double q) { return *elementwise_math(k, p, q); };
   HostTensor out(n.type.dtype, n.type.shape);
   if (a.shape == out.shape && b.shape == out.shape) {
     for (int64_t e = 0; e < out.numel(); ++e) out.data[e] = f(a.data[e], b.data[e]);

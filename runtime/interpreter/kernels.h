@@ -18,8 +18,6 @@
 
 namespace graphc::runtime::interp {
 
-using UnaryFn = double (*)(double);
-using BinaryFn = double (*)(double, double);
 
 // gemm.cpp: C[M,P] += A[M,K] @ B[K,P], all row-major and contiguous. Every
 // C element adds its products in increasing k, as the plain triple loop does.
@@ -63,8 +61,9 @@ void for_each_row(const Shape& out, const std::array<std::vector<int64_t>, K>& s
 }
 
 // elementwise.cpp
-HostTensor map_unary(const Node& n, const HostTensor& x, UnaryFn f);
-HostTensor map_binary(const Node& n, const HostTensor& a, const HostTensor& b, BinaryFn f);
+// n.op applied to every element, with the formulas of ir/elementwise_math.h.
+HostTensor map_unary(const Node& n, const HostTensor& x);
+HostTensor map_binary(const Node& n, const HostTensor& a, const HostTensor& b);
 HostTensor select(const Node& n, const HostTensor& cond, const HostTensor& a, const HostTensor& b);
 HostTensor cast(const Node& n, const HostTensor& x);
 
