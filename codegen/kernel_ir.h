@@ -133,7 +133,8 @@ enum class StmtKind {
   gemm,
 };
 
-// How Accumulate folds; both propagate NaN like the interpreter's max.
+// How Accumulate folds. max keeps the first NaN it meets, like the
+// interpreter (a NaN beats any number; nothing beats a NaN).
 enum class Combine { sum, max };
 
 struct Stmt {

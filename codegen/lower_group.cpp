@@ -191,26 +191,26 @@ ExprPtr Context::compute(ValueId v, const Coords& coords, Body& body) {
   }
   if (n.op == OpKind::broadcast) return broadcast_operand(0);
   if (n.op == OpKind::transpose) {
-      const auto& perm = n.ints("perm");
-      Coords in(coords.size());
-      for (size_t i = 0; i < perm.size(); ++i) in[static_cast<size_t>(perm[i])] = coords[i];
+    const auto& perm = n.ints("perm");
+    Coords in(coords.size());
+    for (size_t i = 0; i < perm.size(); ++i) in[static_cast<size_t>(perm[i])] = coords[i];
     return operand_at(0, in);
   }
   if (n.op == OpKind::slice) {
-      const auto &begin = n.ints("begin"), &step = n.ints("step");
-      Coords in(coords.size());
-      for (size_t i = 0; i < coords.size(); ++i) {
-        in[i] = coords[i].scaled(SizeExpr(step[i]));
-        in[i].offset = in[i].offset + SizeExpr(begin[i]);
-      }
+    const auto &begin = n.ints("begin"), &step = n.ints("step");
+    Coords in(coords.size());
+    for (size_t i = 0; i < coords.size(); ++i) {
+      in[i] = coords[i].scaled(SizeExpr(step[i]));
+      in[i].offset = in[i].offset + SizeExpr(begin[i]);
+    }
     return operand_at(0, in);
   }
   if (n.op == OpKind::reshape) {
-      // Same row-major order: the flat index of the result is the operand's.
-      // The driver materialised an in-group operand, so it is a buffer here.
-      const ValueId x = n.operands[0];
-      const BufferId b = buffer_of(x);
-      GRAPHC_ASSERT(b >= 0, "reshape of %", x, " needs its operand in a buffer");
+    // Same row-major order: the flat index of the result is the operand's.
+    // The driver materialised an in-group operand, so it is a buffer here.
+    const ValueId x = n.operands[0];
+    const BufferId b = buffer_of(x);
+    GRAPHC_ASSERT(b >= 0, "reshape of %", x, " needs its operand in a buffer");
     return make_load(b, linearize(coords, shape), n.type.dtype);
   }
   GRAPHC_ASSERT(false, op_name(n.op), " (%", v, ") cannot be inlined; the driver should have materialised it");

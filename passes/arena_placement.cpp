@@ -55,11 +55,13 @@ ArenaPlacement place_best_fit(std::span<const LiveRange> buffers, int64_t alignm
   std::vector<Occupied> taken;
   for (size_t i : order) {
     const LiveRange& b = buffers[i];
-    GRAPHC_ASSERT(b.first <= b.last && b.bytes >= 0, "bad live range [", b.first, ", ", b.last, "] of ", b.bytes, " bytes");
+    GRAPHC_ASSERT(b.first <= b.last && b.bytes >= 0, "bad live range [", b.first, ", ", b.last, "] of ", b.bytes,
+                  " bytes");
     int64_t size = align_up(b.bytes, alignment);
     taken.clear();
     for (size_t j : placed)
-      if (live_at_once(b, buffers[j])) taken.push_back({result.offsets[j], result.offsets[j] + align_up(buffers[j].bytes, alignment)});
+      if (live_at_once(b, buffers[j]))
+        taken.push_back({result.offsets[j], result.offsets[j] + align_up(buffers[j].bytes, alignment)});
     std::sort(taken.begin(), taken.end(), [](const Occupied& x, const Occupied& y) { return x.begin < y.begin; });
     result.offsets[i] = best_fit_offset(taken, size);
     result.arena_bytes = std::max(result.arena_bytes, result.offsets[i] + size);

@@ -52,8 +52,8 @@ FlatLayout flat_gradient_layout(const Graph& g, int64_t alignment) {
     std::optional<ValueId> p = g.find_parameter(o.name);
     if (!p) throw Error(cat("gradient output '", o.name, "' names no parameter"));
     if (g.type(o.value) != g.type(*p))
-      throw Error(cat("gradient output '", o.name, "' is ", g.type(o.value).str(), " but its parameter is ",
-                      g.type(*p).str()));
+      throw Error(
+          cat("gradient output '", o.name, "' is ", g.type(o.value).str(), " but its parameter is ", g.type(*p).str()));
   }
   std::vector<Slot> slots;
   for (ValueId p : g.parameters()) {

@@ -21,10 +21,10 @@
 namespace graphc::passes {
 
 struct FlatEntry {
-  std::string name;      // the parameter's name
-  ValueId value = -1;    // the parameter node, or the value of its gradient output
-  int64_t offset = 0;    // elements from the buffer's start
-  int64_t size = 0;      // elements
+  std::string name;    // the parameter's name
+  ValueId value = -1;  // the parameter node, or the value of its gradient output
+  int64_t offset = 0;  // elements from the buffer's start
+  int64_t size = 0;    // elements
 };
 
 struct FlatLayout {

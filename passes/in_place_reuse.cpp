@@ -15,16 +15,28 @@ bool contains(const std::vector<ValueId>& values, ValueId v) {
 }  // namespace
 
 bool can_write_in_place(const Graph& g, const FusedGroup& group, ValueId output, ValueId input) {
-  if (group.kind != GroupKind::elementwise) return false;
   if (!contains(group.outputs, output) || !contains(group.inputs, input)) return false;
-  int64_t iteration_space = 0;
+  if (numel(g, output) != numel(g, input) || dtype_size(g.type(output).dtype) != dtype_size(g.type(input).dtype))
+    return false;
+  // Which nodes of the group read `input`, directly or through other nodes.
+  std::vector<ValueId> readers;
+  auto reads_input = [&](ValueId v) {
+    const std::vector<ValueId>& operands = g.node(v).operands;
+    return std::any_of(operands.begin(), operands.end(), [&](ValueId o) { return o == input || contains(readers, o); });
+  };
   for (ValueId v : group.nodes) {
+    if (!reads_input(v)) continue;
+    // Only ops that keep the element index, over the output's element count.
     const Node& n = g.node(v);
-    if (n.info().cls != OpClass::elementwise && n.op != OpKind::reshape) return false;
-    iteration_space = std::max(iteration_space, numel(g, v));
+    if ((n.info().cls != OpClass::elementwise && n.op != OpKind::reshape) || numel(g, v) != numel(g, output))
+      return false;
+    readers.push_back(v);
   }
-  return numel(g, output) == iteration_space && numel(g, input) == iteration_space &&
-         dtype_size(g.type(output).dtype) == dtype_size(g.type(input).dtype);
+  // The output is the only one that needs the input: other outputs may get
+  // loop nests of their own, which could run after this one.
+  for (ValueId other : group.outputs)
+    if (other != output && contains(readers, other)) return false;
+  return contains(readers, output);
 }
 
 std::vector<int> choose_in_place(const Graph& g, const FusionPlan& plan, const std::vector<ValueLiveness>& live,

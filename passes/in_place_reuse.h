@@ -1,15 +1,19 @@
-// In-place reuse: an elementwise kernel may write an output over an input
-// that dies in that kernel, so the two share bytes instead of both being live
-// at that step. Together with liveness this is what lets a chain like
-// add -> relu -> mul run in one buffer.
+// In-place reuse: a kernel may write an output over an input that dies in
+// that kernel, so the two share bytes instead of both being live at that
+// step. This lets a chain like add -> relu -> mul run in one buffer, and the
+// elementwise epilogue of a matmul, conv or pooling gradient (the relu mask
+// of backward) write over the mask it consumes.
 //
-// Why it is safe: an elementwise group is lowered to one loop over its
-// output's iteration space that reads element i of every input before it
-// writes element i of any output (lowering must keep that contract for
-// groups with an in-place output). When the input has exactly as many
-// elements as the output, of the same size, and only elementwise ops and
-// reshapes (which keep the row-major index) lie between them, element i of
-// the output depends on element i of the input and on nothing else of it.
+// When it is safe: every node of the group that reads the input, directly or
+// through other nodes, is elementwise (or a reshape) over as many elements
+// as the output, and the output is the only output of the group among them.
+// Then no anchor (matmul, reduction, pool) and no index-remapping op
+// (transpose, broadcast, slice) reads the input, and lowering
+// (codegen/lower_group.h) computes element i of the output from element i of
+// the input, loaded in the same loop nest before element i is stored, or in
+// an earlier nest that materialises a value between them; no later nest
+// reads the input. Lowering must keep that order for groups with an
+// in-place output.
 #pragma once
 
 #include <vector>
@@ -22,7 +26,7 @@ namespace graphc::passes {
 
 // Whether `group` may write `output` over `input`, as far as the kernel is
 // concerned (the caller checks that `input` dies in this group and is an
-// arena buffer).
+// arena buffer of the same size).
 bool can_write_in_place(const Graph& g, const FusedGroup& group, ValueId output, ValueId input);
 
 // For each liveness entry, the index of the entry it overwrites, or -1.

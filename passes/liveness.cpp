@@ -22,8 +22,8 @@ std::vector<ValueLiveness> compute_liveness(const Graph& g, const FusionPlan& pl
       check_value(v, gi, "input");
       if (g.node(v).info().cls == OpClass::source) continue;
       if (entry_of[v] < 0)
-        throw Error(cat("fusion group ", gi, " reads %", v, " (", op_name(g.node(v).op),
-                        "), which no earlier group writes"));
+        throw Error(
+            cat("fusion group ", gi, " reads %", v, " (", op_name(g.node(v).op), "), which no earlier group writes"));
       result[entry_of[v]].last_reader = gi;
     }
     for (ValueId v : group.outputs) {

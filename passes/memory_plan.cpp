@@ -1,5 +1,6 @@
-// plan_memory: liveness -> which values go to the arena -> in-place choices
-// -> alias chains merged into one lifetime each -> best-fit placement.
+// plan_memory: liveness -> reshape views fold into the storage they view ->
+// which values go to the arena -> in-place choices -> alias chains merged
+// into one lifetime each -> best-fit placement.
 #include "passes/memory_plan.h"
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include "passes/arena_placement.h"
 #include "passes/in_place_reuse.h"
 #include "passes/liveness.h"
+#include "passes/reshape_views.h"
 
 namespace graphc::passes {
 
@@ -20,6 +22,17 @@ const GradientWrite* MemoryPlan::direct_gradient(ValueId v) const {
   for (const GradientWrite& w : gradient_writes)
     if (w.direct && w.value == v) return &w;
   return nullptr;
+}
+
+const ReshapeView* MemoryPlan::view(ValueId v) const {
+  for (const ReshapeView& r : views)
+    if (r.value == v) return &r;
+  return nullptr;
+}
+
+bool MemoryPlan::runs_kernel(int group) const {
+  GRAPHC_ASSERT(group >= 0 && static_cast<size_t>(group) < group_runs.size(), "no group ", group);
+  return group_runs[group];
 }
 
 namespace {
@@ -52,6 +65,21 @@ std::vector<GradientWrite> plan_gradient_writes(const Graph& g, const std::vecto
   return writes;
 }
 
+// A view keeps the bytes it views in use: the owner's lifetime grows to
+// cover every reader of every view of it.
+std::vector<ValueLiveness> storage_liveness(const Graph& g, std::vector<ValueLiveness> live,
+                                            const std::vector<ValueId>& view_of) {
+  std::vector<int> entry_of(g.size(), -1);
+  for (size_t i = 0; i < live.size(); ++i) entry_of[live[i].value] = static_cast<int>(i);
+  for (size_t i = 0; i < live.size(); ++i) {
+    if (view_of[i] < 0 || entry_of[view_of[i]] < 0) continue;  // a view of a graph input or parameter
+    ValueLiveness& owner = live[entry_of[view_of[i]]];
+    owner.last_reader = std::max(owner.last_reader, live[i].last_reader);
+    owner.graph_output = owner.graph_output || live[i].graph_output;
+  }
+  return live;
+}
+
 }  // namespace
 
 MemoryPlan plan_memory(const Graph& g, const FusionPlan& plan, const MemoryPlanOptions& options) {
@@ -63,10 +91,24 @@ MemoryPlan plan_memory(const Graph& g, const FusionPlan& plan, const MemoryPlanO
   memory.parameters = flat_parameter_layout(g, options.alignment);
   memory.gradients = flat_gradient_layout(g, options.alignment);
 
-  const std::vector<ValueLiveness> live = compute_liveness(g, plan);
+  for (size_t v = 0; v < g.size(); ++v)
+    if (g.nodes()[v].info().cls != OpClass::source)
+      memory.unfused_naive_bytes += align_up(bytes_of(g, static_cast<ValueId>(v)), options.alignment);
+
+  const std::vector<ValueLiveness> value_live = compute_liveness(g, plan);
+  const std::vector<ValueId> view_of = find_reshape_views(g, plan, value_live);
+  const std::vector<ValueLiveness> live = storage_liveness(g, value_live, view_of);
   memory.gradient_writes = plan_gradient_writes(g, live);
+  memory.group_runs.assign(plan.groups.size(), false);
   std::vector<bool> in_arena(live.size());
-  for (size_t i = 0; i < live.size(); ++i) in_arena[i] = memory.direct_gradient(live[i].value) == nullptr;
+  for (size_t i = 0; i < live.size(); ++i) {
+    if (view_of[i] >= 0) {
+      memory.views.push_back({live[i].value, view_of[i], live[i].producer});
+    } else {
+      memory.group_runs[live[i].producer] = true;
+      in_arena[i] = memory.direct_gradient(live[i].value) == nullptr;
+    }
+  }
   std::vector<int> overwrites(live.size(), -1);
   if (options.in_place) overwrites = choose_in_place(g, plan, live, in_arena);
 

@@ -15,9 +15,14 @@
 //                                             (a value that is the gradient of several
 //                                             parameters, or is not computed, is copied to
 //                                             the other slots after the last kernel)
+//   a group output that only reshapes a       a view of that value's storage, wherever it is;
+//   stored value (input or other output)      the group does not write it, and a group whose
+//                                             outputs are all views runs no kernel
+//                                             (reshape_views.h)
 //   every other group output                  the arena, live from the group that writes it
-//                                             to the last group that reads it; graph outputs
-//                                             (loss, logits, state updates) to the last group
+//                                             to the last group that reads it or any view of
+//                                             it; graph outputs (loss, logits, state updates)
+//                                             to the last group
 //
 // Assumes: N is bound (the caller plans g.with_batch(max_batch)); the plan is
 // a schedule of g (its groups in execution order).
@@ -43,11 +48,12 @@ struct MemoryPlanOptions {
 
 struct ArenaBuffer {
   ValueId value = -1;
-  int group = -1;            // the group that writes it
-  int first = 0, last = 0;   // live over groups [first, last], both included
-  int64_t offset = 0;        // bytes from the arena's start
-  int64_t bytes = 0;         // the value's size, before alignment padding
-  ValueId aliases = -1;      // the input it is written over in place, or -1
+  int group = -1;           // the group that writes it
+  int first = 0, last = 0;  // its bytes are in use over groups [first, last], both included,
+                            // by the value and by any reshape view of it
+  int64_t offset = 0;       // bytes from the arena's start
+  int64_t bytes = 0;        // the value's size, before alignment padding
+  ValueId aliases = -1;     // the input it is written over in place, or -1
 };
 
 struct GradientWrite {
@@ -58,20 +64,37 @@ struct GradientWrite {
   bool direct = false;
 };
 
+// A group output that is a reshape of a stored value: it shares the bytes of
+// `of`, and its group does not write it.
+struct ReshapeView {
+  ValueId value = -1;
+  ValueId of = -1;  // the value that owns the storage: an arena buffer, a graph input, a
+                    // parameter or a directly written gradient (never another view)
+  int group = -1;   // the group it is an output of
+};
+
 struct MemoryPlan {
   int64_t alignment = 64;
   std::vector<ArenaBuffer> buffers;  // in the order of the groups that write them
   int64_t arena_bytes = 0;
   int64_t naive_bytes = 0;      // every buffer in an aligned allocation of its own
+  // Every computed value of the graph in an aligned allocation of its own:
+  // what an executor without fusion, views or planning would allocate.
+  int64_t unfused_naive_bytes = 0;
   int64_t peak_live_bytes = 0;  // the most bytes live at one group: no arena can be smaller
   int in_place_count = 0;
   FlatLayout parameters;
   FlatLayout gradients;
   std::vector<GradientWrite> gradient_writes;  // in the graph's gradient output order
+  std::vector<ReshapeView> views;              // in group order
+  std::vector<bool> group_runs;                // per group: false when all its outputs are views
 
   const ArenaBuffer* find(ValueId v) const;
   // The parameter whose gradient slot `v` is written to directly, or nullptr.
   const GradientWrite* direct_gradient(ValueId v) const;
+  const ReshapeView* view(ValueId v) const;
+  // Whether group `group` has work to do: false for a group of reshape views.
+  bool runs_kernel(int group) const;
 };
 
 // Throws graphc::Error when a value's type still has N, or the plan is not a

@@ -34,8 +34,10 @@ std::string flat_section(const char* title, const FlatLayout& layout) {
 
 std::string print_memory_plan(const Graph& g, const FusionPlan& plan, const MemoryPlan& memory) {
   std::string s = cat("memory plan of ", g.name(), ": ", plan.groups.size(), " groups, ", memory.buffers.size(),
-                      " arena buffers, ", memory.in_place_count, " written in place, alignment ", memory.alignment, "\n");
-  s += row("  %-7s %-6s %-13s %12s %12s  %-9s %s\n", "value", "group", "interval", "offset", "bytes", "in-place", "type");
+                      " arena buffers, ", memory.in_place_count, " written in place, ", memory.views.size(),
+                      " reshape views, alignment ", memory.alignment, "\n");
+  s += row("  %-7s %-6s %-13s %12s %12s  %-9s %s\n", "value", "group", "interval", "offset", "bytes", "in-place",
+           "type");
   for (const ArenaBuffer& b : memory.buffers) {
     std::string value = cat("%", b.value), interval = cat("[", b.first, ", ", b.last, "]"), alias;
     if (b.aliases >= 0) alias = cat("over %", b.aliases);
@@ -43,10 +45,14 @@ std::string print_memory_plan(const Graph& g, const FusionPlan& plan, const Memo
              static_cast<long long>(b.offset), static_cast<long long>(b.bytes), alias.c_str(),
              g.type(b.value).str().c_str());
   }
+  for (const ReshapeView& v : memory.views)
+    s += cat("  %", v.value, " (group ", v.group, ") is a reshape view of %", v.of,
+             memory.runs_kernel(v.group) ? "" : ", no kernel", "\n");
   s += cat("arena ", memory.arena_bytes, " bytes; naive sum ", memory.naive_bytes, " bytes; peak live ",
-           memory.peak_live_bytes, " bytes\n");
+           memory.peak_live_bytes, " bytes; unfused naive sum ", memory.unfused_naive_bytes, " bytes\n");
   s += cat("arena / peak live ", ratio(memory.arena_bytes, memory.peak_live_bytes), "; arena / naive ",
-           ratio(memory.arena_bytes, memory.naive_bytes), "\n");
+           ratio(memory.arena_bytes, memory.naive_bytes), "; arena / unfused naive ",
+           ratio(memory.arena_bytes, memory.unfused_naive_bytes), "\n");
   s += flat_section("flat parameters", memory.parameters);
   s += flat_section("flat gradients", memory.gradients);
   for (const GradientWrite& w : memory.gradient_writes) {

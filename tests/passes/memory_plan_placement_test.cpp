@@ -96,8 +96,10 @@ TEST(ArenaPlacement, PlacementNeverOverlapsBuffersLiveAtOnce) {
   // the arena stays within the bound the model tests demand.
   std::vector<LiveRange> buffers;
   uint32_t state = 12345;
-  auto next = [&](uint32_t mod) { state = state * 1664525u + 1013904223u;
-    return (state >> 8) % mod; };
+  auto next = [&](uint32_t mod) {
+    state = state * 1664525u + 1013904223u;
+    return (state >> 8) % mod;
+  };
   for (int i = 0; i < 200; ++i) {
     int first = static_cast<int>(next(100));
     buffers.push_back({static_cast<int64_t>(1 + next(5000)), first, first + static_cast<int>(next(10))});
@@ -108,7 +110,8 @@ TEST(ArenaPlacement, PlacementNeverOverlapsBuffersLiveAtOnce) {
     EXPECT_LE(p.offsets[i] + buffers[i].bytes, p.arena_bytes);
     for (size_t j = i + 1; j < buffers.size(); ++j) {
       if (!live_at_once(buffers[i], buffers[j])) continue;
-      bool disjoint = p.offsets[i] + buffers[i].bytes <= p.offsets[j] || p.offsets[j] + buffers[j].bytes <= p.offsets[i];
+      bool disjoint =
+          p.offsets[i] + buffers[i].bytes <= p.offsets[j] || p.offsets[j] + buffers[j].bytes <= p.offsets[i];
       EXPECT_TRUE(disjoint) << "buffers " << i << " and " << j;
     }
   }
