@@ -96,6 +96,48 @@ bool contracts_over(const Graph& g, ValueId contraction, ValueId dy, ValueId r) 
   return false;
 }
 
+bool read_outside(const Partition& p, ValueId v, const std::set<int>& groups) {
+  if (p.is_graph_output(v)) return true;
+  const std::vector<ValueId>& users = p.users(v);
+  return std::any_of(users.begin(), users.end(), [&](ValueId u) { return !groups.count(p.group_of(u)); });
+}
+
+size_t count_read_outside(const Partition& p, int group, const std::set<int>& groups) {
+  const std::vector<ValueId>& nodes = p.nodes(group);
+  return std::count_if(nodes.begin(), nodes.end(), [&](ValueId v) { return read_outside(p, v, groups); });
+}
+
+// An elementwise cluster between a contraction (or pool) whose output space
+// it shares and a reduction of that space can be the epilogue of the one or
+// the prologue of the other. The choice that stores fewer tensors wins, the
+// epilogue on a tie: relu(conv + b) feeding a sum stays with the conv (it
+// stores the relu either way), the products of batch-norm backward go with
+// their reductions (the conv then stores dY alone instead of every product).
+bool prologue_stores_less(const Partition& p, int cluster, ValueId r) {
+  const Graph& g = p.graph();
+  int anchor_group = -1;
+  for (ValueId v : p.nodes(cluster))
+    for (ValueId o : g.node(v).operands) {
+      const int producer = p.group_of(o);
+      if (producer == -1 || producer == cluster || p.space(producer) != p.space(cluster)) continue;
+      for (ValueId a : p.nodes(producer))
+        if (p.role(a) == FusionRole::contraction || p.role(a) == FusionRole::window) anchor_group = producer;
+    }
+  if (anchor_group == -1) return true;
+  // The reductions that would join r in one kernel over the cluster.
+  std::set<int> with_reductions{cluster};
+  for (ValueId v : p.nodes(cluster))
+    for (ValueId u : p.users(v))
+      if (p.role(u) == FusionRole::reduction && p.group_of(u) == u && p.space(u) == p.space(cluster) &&
+          reduced_axes(g, u) == reduced_axes(g, r))
+        with_reductions.insert(u);
+  const size_t as_epilogue = count_read_outside(p, anchor_group, {anchor_group, cluster}) +
+                             count_read_outside(p, cluster, {anchor_group, cluster});
+  const size_t as_prologue = count_read_outside(p, anchor_group, {anchor_group}) +
+                             count_read_outside(p, cluster, with_reductions);
+  return as_prologue < as_epilogue;
+}
+
 }  // namespace
 
 void form_softmax_groups(Partition& p) {
@@ -136,7 +178,7 @@ void form_reduction_groups(Partition& p) {
     if (p.role(r) != FusionRole::reduction || p.group_of(r) != r || p.nodes(r).size() != 1) continue;
     const int producer = p.group_of(g.node(r).operands[0]);
     if (producer != -1 && p.is_elementwise(producer) && p.space(producer) == p.space(r)) {
-      merge_if_one_pass(p, r, producer);  // the prologue
+      if (prologue_stores_less(p, producer, r)) merge_if_one_pass(p, r, producer);
     } else if (producer != -1 && compatible_reduction(p, producer, r) && merge_if_one_pass(p, producer, r)) {
       continue;  // one more output of the kernel computing its input
     }

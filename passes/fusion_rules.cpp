@@ -100,7 +100,10 @@ struct Readers {
 
 void collect_readers(const Partition& p, ValueId value, ValueId via, Readers& r) {
   for (ValueId u : p.users(via)) {
-    if (p.group_of(u) == p.group_of(value)) continue;
+    if (p.group_of(u) == p.group_of(value)) {
+      if (via != value) r.only_elementwise = false;  // read back through a reshape: leave it be
+      continue;
+    }
     if (p.role(u) == FusionRole::reshape && p.group_of(u) == u) {
       if (p.is_graph_output(u)) r.only_elementwise = false;
       r.reshapes.push_back(u);

@@ -14,8 +14,9 @@
 //  4. form_reduction_groups: elementwise producers over a reduction's input
 //     space (prologue), and reductions of the same input space and axes that
 //     share a producer (one kernel, several outputs). Before contraction
-//     epilogues: an elementwise cluster feeding reductions (batch-norm
-//     backward) then leaves one value to memory instead of several.
+//     epilogues, so that a cluster that could be either (the products of
+//     batch-norm backward, between a conv's dX and their sums) goes where
+//     fewer tensors are stored.
 //  5. absorb_contraction_and_window_epilogues: elementwise clusters over a
 //     contraction's or pool's output space that read its result.
 //  6. absorb_reduction_epilogues: elementwise clusters over a reduction's

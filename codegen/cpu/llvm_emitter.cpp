@@ -245,7 +245,9 @@ class FunctionEmitter {
       case OpKind::one_hot:
       case OpKind::dropout_mask: break;
     }
-    GRAPHC_ASSERT(false, op_name(e.op), " is not an expression op");
+    // Called directly (not through GRAPHC_ASSERT) so that unoptimised builds
+    // also see that nothing returns from here.
+    detail::assert_fail("expression op", __FILE__, __LINE__, cat(op_name(e.op), " is not an expression op"));
   }
 
   llvm::Value* constant(double value, DType t) {

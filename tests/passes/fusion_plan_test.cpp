@@ -161,7 +161,8 @@ TEST(FusionPlan, ReportsKernelsPerKindAgainstTheUnfusedCount) {
   EXPECT_EQ(passes::fusion_report(d.g, d.plan()),
             "fusion of dense: 4 ops in 2 kernels (unfused: 4 kernels)\n"
             "  reduction    1\n"
-            "  contraction  1\n");
+            "  contraction  1\n"
+            "  stored per step: 4 bytes + 8 bytes per sample (unfused: 4 bytes + 24 bytes per sample)\n");
 }
 
 }  // namespace

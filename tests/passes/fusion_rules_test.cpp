@@ -293,6 +293,16 @@ TEST(FusionRules, AReshapeCostsNoKernel) {
   EXPECT_TRUE(holds(group_holding(plan, square.id()), square.id() + 1));  // with its relu
 }
 
+TEST(FusionRules, AGraphOutputThatOnlyReshapesAnInputIsAMovementKernel) {
+  Graph g("view");
+  Builder b(g);
+  Tensor x = b.input("x", DType::f32, {kBatch, 2, 2});
+  b.output("flat", reshape(x, {kBatch, 4}), OutputRole::value);
+  FusionPlan plan = fuse_and_run(g);
+  ASSERT_EQ(plan.groups.size(), 1u);
+  EXPECT_EQ(plan.groups[0].kind, GroupKind::movement);
+}
+
 TEST(FusionRules, MovementOpsFoldIntoElementwiseReaders) {
   Graph g("movement");
   Builder b(g);
