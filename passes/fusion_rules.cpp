@@ -63,6 +63,8 @@ bool absorb_consumers(Partition& p, int host, const std::vector<Shape>& spaces) 
   return any;
 }
 
+namespace {
+
 // A cast to a wider type (a bool mask to f32) stays with its readers, not
 // with its producer: a kernel boundary between them then passes the narrow
 // value (the relu mask saved by the forward pass for the backward one is one
@@ -71,6 +73,8 @@ bool is_widening_cast(const Graph& g, ValueId v) {
   const Node& n = g.node(v);
   return n.op == OpKind::cast && dtype_size(g.type(n.operands[0]).dtype) < dtype_size(n.type.dtype);
 }
+
+}  // namespace
 
 void cluster_elementwise(Partition& p) {
   const Graph& g = p.graph();
@@ -139,12 +143,12 @@ bool holds_contraction(const Partition& p, int group) {
 }
 
 // Whether `group`, moved into its only reader `host`, costs less than a
-// kernel of its own: it is computed once per element it had (its readers
-// have its shape, or remap indices one to one), or it is small (at most 4 ops reading at most 2 tensors)
-// and recomputed for every element it is broadcast to costs little: a
-// single-element value is loop-invariant; next to a contraction's K
-// multiply-adds per element any few ops are noise; elsewhere only two cheap
-// ops (no division or transcendental) are.
+// kernel of its own: it is still computed once per element (its readers
+// have its shape, or remap indices one to one), or it is small (at most 4
+// ops reading at most 2 tensors) and computing it again for every element
+// it is broadcast to costs little: a single-element value is loop-invariant;
+// next to a contraction's K multiply-adds per element a few ops are noise;
+// elsewhere only two cheap ops (no division, no transcendental) are.
 bool cheap_to_recompute(const Partition& p, int group, int host, const Readers& readers) {
   const Graph& g = p.graph();
   const std::vector<ValueId>& nodes = p.nodes(group);
@@ -175,10 +179,10 @@ void fold_small_producers(Partition& p) {
     if (readers.groups.size() != 1 || !readers.only_elementwise) continue;
     const int host = *readers.groups.begin();
     if (!cheap_to_recompute(p, group, host, readers)) continue;
-    // The reshapes in between go first: as groups of their own they would
-    // stand between the two. They are read only by the host, so they belong
-    // there even if the producer stays out.
-    std::sort(readers.reshapes.begin(), readers.reshapes.end());
+    // The reshapes in between go first, the last of a chain first: as
+    // groups of their own they would stand between the two. They are read
+    // only by the host, so they belong there even if the producer stays out.
+    std::sort(readers.reshapes.rbegin(), readers.reshapes.rend());
     for (ValueId r : readers.reshapes) {
       bool merged = p.try_merge(host, r);
       GRAPHC_ASSERT(merged, "reshape %", r, ", read only by one group, must join it");

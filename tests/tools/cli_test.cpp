@@ -84,6 +84,10 @@ TEST(Cli, StagesAfterAutodiffAndSimplify) {
   Result s = run("--model mnist_mlp --dump-ir=after-simplify");
   ASSERT_EQ(s.status, 0) << s.out;
   EXPECT_LT(std::count(s.out.begin(), s.out.end(), '\n'), std::count(a.out.begin(), a.out.end(), '\n'));
+  Result f = run("--model mnist_mlp --dump-ir=after-fusion");
+  ASSERT_EQ(f.status, 0) << f.out;
+  EXPECT_NE(f.out.find("kernel 0 ("), std::string::npos) << f.out;
+  EXPECT_NE(f.out.find("fusion of mnist_mlp: 26 ops in 7 kernels"), std::string::npos) << f.out;
   Result bad = run("--model mnist_mlp --dump-ir=after-nothing");
   EXPECT_EQ(bad.status, 1);
   EXPECT_NE(bad.out.find("after-nothing"), std::string::npos) << bad.out;

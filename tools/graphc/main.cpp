@@ -75,7 +75,7 @@ int run(const Options& o) {
   if (o.dump_ir || !o.dot.empty()) {
     Graph g = graph_at_stage(forward, o.dump_ir.value_or(""), o.print_passes);
     if (o.batch_size) g = g.with_batch(*o.batch_size);
-    if (o.dump_ir) std::cout << print_graph(g);
+    if (o.dump_ir) std::cout << (is_fusion_stage(*o.dump_ir) ? dump_fusion(g) : print_graph(g));
     if (!o.dot.empty()) write_output(o.dot, graph_to_dot(g));
   }
   return 0;

@@ -31,7 +31,7 @@ Choosing a graph:
 
 Looking at it:
   --dump-ir[=STAGE]       print the IR; STAGE is forward (default) or after-<pass>:
-                          after-autodiff, after-simplify
+                          after-autodiff, after-simplify, after-fusion (the kernels)
   --print-passes          log each pass (nodes before/after) on stderr
   --emit-json FILE        write the forward graph as JSON ("-": stdout)
   --dot FILE              write the graph of --dump-ir's stage as Graphviz ("-": stdout)

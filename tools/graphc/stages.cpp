@@ -3,16 +3,26 @@
 #include <cstdio>
 #include <iostream>
 
+#include "passes/fusion.h"
 #include "passes/pass_manager.h"
 #include "passes/simplify.h"
 #include "runtime/grad_check.h"
 
 namespace graphc::cli {
 
+bool is_fusion_stage(const std::string& stage) { return stage == "after-fusion"; }
+
+std::string dump_fusion(const Graph& g) {
+  passes::FusionPlan plan = passes::fuse(g);
+  return print_fusion_plan(g, plan) + passes::fusion_report(g, plan);
+}
+
 Graph graph_at_stage(const Graph& forward, const std::string& stage, bool print_passes) {
   if (stage.empty() || stage == "forward") return forward;
+  if (is_fusion_stage(stage)) return graph_at_stage(forward, "after-" + passes::pipeline_stage_names().back(), print_passes);
   std::string known = "forward";
   for (const auto& name : passes::pipeline_stage_names()) known += ", after-" + name;
+  known += ", after-fusion";
   if (stage.rfind("after-", 0) != 0) throw Error(cat("unknown stage '", stage, "' (known: ", known, ")"));
   std::string pass = stage.substr(6);
   bool found = false;

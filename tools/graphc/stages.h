@@ -11,9 +11,13 @@
 namespace graphc::cli {
 
 // "" or "forward": the graph itself; "after-<pass>": the pipeline run up to
-// and including that pass. Unknown stages are a graphc::Error listing the
+// and including that pass ("after-fusion": the whole pipeline, whose graph
+// fusion then partitions). Unknown stages are a graphc::Error listing the
 // known ones.
 Graph graph_at_stage(const Graph& forward, const std::string& stage, bool print_passes);
+bool is_fusion_stage(const std::string& stage);
+// The kernels fusion makes of g, then a summary against one kernel per op.
+std::string dump_fusion(const Graph& g);
 
 // Prints the per-parameter report; returns whether every parameter passed.
 bool run_check_grad(const Graph& forward, uint64_t seed, int64_t max_parameters, int64_t max_elements);
