@@ -27,8 +27,9 @@
 // Assumes: N is bound (the caller plans g.with_batch(max_batch)); the plan is
 // a schedule of g (its groups in execution order).
 // Guarantees (checked by check_memory_plan): arena buffers live at once never
-// share bytes, except an elementwise output written in place over an input
-// that dies in that group; every offset is aligned; the arena covers all.
+// share bytes, except an output written in place over an input that dies in
+// that group (in_place_reuse.h says when a kernel allows it); every offset is
+// aligned; the arena covers all.
 #pragma once
 
 #include <cstdint>
@@ -43,7 +44,7 @@ namespace graphc::passes {
 
 struct MemoryPlanOptions {
   int64_t alignment = 64;  // bytes: a cache line, and an AVX-512 vector
-  bool in_place = true;    // let elementwise groups overwrite dying inputs
+  bool in_place = true;    // let kernels write outputs over inputs that die in them
 };
 
 struct ArenaBuffer {
@@ -109,8 +110,9 @@ MemoryPlan plan_memory(const Graph& g, const FusionPlan& plan, const MemoryPlanO
 void check_memory_plan(const Graph& g, const FusionPlan& plan, const MemoryPlan& memory);
 
 // Text for `graphc --dump-memory-plan`: each arena buffer's value, group,
-// interval, offset, size and in-place alias; the arena size against the naive
-// sum and the peak-live lower bound; the flat buffers and their tensors.
+// interval, offset, size and in-place alias; the reshape views; the arena
+// size against the naive sums and the peak-live lower bound; the flat
+// buffers with each tensor's offset; gradients copied rather than written.
 std::string print_memory_plan(const Graph& g, const FusionPlan& plan, const MemoryPlan& memory);
 
 }  // namespace graphc::passes

@@ -31,16 +31,16 @@ Graph bound_training_graph(const ModelDef& m) {
   return training.with_batch(m.recipe.batch_size);
 }
 
-double mib(int64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+double kib(int64_t bytes) { return static_cast<double>(bytes) / 1024.0; }
 double ratio(int64_t a, int64_t b) { return static_cast<double>(a) / static_cast<double>(b); }
 
 std::string table_row(const ModelDef& m, const FusionPlan& plan, const MemoryPlan& memory) {
   char row[400];
   std::snprintf(row, sizeof row,
-                "| %s | %lld | %zu | %zu | %d | %zu | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n",
+                "| %s | %lld | %zu | %zu | %d | %zu | %.1f | %.1f | %.1f | %.1f | %.3f | %.3f | %.3f |\n",
                 m.name.c_str(), static_cast<long long>(m.recipe.batch_size), plan.groups.size(), memory.buffers.size(),
-                memory.in_place_count, memory.views.size(), mib(memory.unfused_naive_bytes), mib(memory.naive_bytes),
-                mib(memory.peak_live_bytes), mib(memory.arena_bytes), ratio(memory.arena_bytes, memory.peak_live_bytes),
+                memory.in_place_count, memory.views.size(), kib(memory.unfused_naive_bytes), kib(memory.naive_bytes),
+                kib(memory.peak_live_bytes), kib(memory.arena_bytes), ratio(memory.arena_bytes, memory.peak_live_bytes),
                 ratio(memory.arena_bytes, memory.naive_bytes), ratio(memory.arena_bytes, memory.unfused_naive_bytes));
   return row;
 }
@@ -50,8 +50,8 @@ enum class NaiveBaseline { plan_buffers, unfused_values };
 void plan_every_model(const char* title, const std::function<FusionPlan(const Graph&)>& fuse_graph,
                       NaiveBaseline baseline) {
   std::string table = cat("\n", title,
-                          "\n| model | batch | kernels | buffers | in place | views | unfused naive MiB | naive MiB | "
-                          "peak live MiB | arena MiB | arena/peak | arena/naive | arena/unfused naive |\n"
+                          "\n| model | batch | kernels | buffers | in place | views | unfused naive KiB | naive KiB | "
+                          "peak live KiB | arena KiB | arena/peak | arena/naive | arena/unfused naive |\n"
                           "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   ASSERT_GE(registered_models().size(), 6u);
   for (const ModelDef& m : registered_models()) {

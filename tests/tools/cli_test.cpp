@@ -118,6 +118,14 @@ TEST(Cli, BadInputFailsWithAClearMessage) {
   EXPECT_NE(batch.out.find("--batch-size"), std::string::npos) << batch.out;
 }
 
+TEST(Cli, MemoryPlanReportsArenaAgainstBounds) {
+  Result r = run("--model lenet --dump-memory-plan --batch-size 4");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("arena "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("peak live"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("flat parameters: 10 tensors"), std::string::npos) << r.out;
+}
+
 TEST(Cli, FailedEmitLeavesNoPartialFile) {
   Result r = run("--model lenet --emit-json /nonexistent-dir/out.json");
   EXPECT_EQ(r.status, 1);

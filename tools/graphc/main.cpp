@@ -72,6 +72,10 @@ int run(const Options& o) {
   if (!o.emit_json.empty()) write_output(o.emit_json, graph_to_json_text(forward));
   if (o.check_grad) return run_check_grad(forward, o.seed, o.check_grad_parameters, o.check_grad_elements) ? 0 : 1;
 
+  if (o.dump_memory_plan) {
+    int64_t batch = o.batch_size ? *o.batch_size : find_model(o.model)->recipe.batch_size;
+    std::cout << dump_memory_plan(forward, batch);
+  }
   if (o.dump_ir || !o.dot.empty()) {
     Graph g = graph_at_stage(forward, o.dump_ir.value_or(""), o.print_passes);
     if (o.batch_size) g = g.with_batch(*o.batch_size);

@@ -32,6 +32,9 @@ Choosing a graph:
 Looking at it:
   --dump-ir[=STAGE]       print the IR; STAGE is forward (default) or after-<pass>:
                           after-autodiff, after-simplify, after-fusion (the kernels)
+  --dump-memory-plan      the arena of the fused training step: each buffer's interval,
+                          offset and size, arena size, naive sum and peak live bytes
+                          (at --batch-size, default the model's recipe batch)
   --print-passes          log each pass (nodes before/after) on stderr
   --emit-json FILE        write the forward graph as JSON ("-": stdout)
   --dot FILE              write the graph of --dump-ir's stage as Graphviz ("-": stdout)
@@ -67,6 +70,7 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (a == "--print-passes") o.print_passes = true;
     else if (a == "--eval") o.eval = true;
     else if (a == "--check-grad") o.check_grad = true;
+    else if (a == "--dump-memory-plan") o.dump_memory_plan = true;
     else if (a == "--model") o.model = value();
     else if (a == "--ir") o.ir_file = value();
     else if (a == "--dump-ir") o.dump_ir = "";
@@ -84,10 +88,12 @@ Options parse_options(const std::vector<std::string>& args) {
     else throw Error(cat("unknown option '", a, "' (see --help)"));
   }
   if (!o.model.empty() && !o.ir_file.empty()) throw Error("give --model or --ir, not both");
-  bool wants_graph = o.dump_ir || !o.emit_json.empty() || !o.dot.empty() || o.check_grad;
+  bool wants_graph = o.dump_ir || o.dump_memory_plan || !o.emit_json.empty() || !o.dot.empty() || o.check_grad;
   if (wants_graph && o.model.empty() && o.ir_file.empty()) throw Error("no graph: give --model NAME or --ir FILE");
   if (!o.freeze.empty() && o.model.empty()) throw Error("--freeze applies to --model only");
   if (!o.output.empty() && o.model.empty()) throw Error("-o needs --model NAME");
+  if (o.dump_memory_plan && o.model.empty() && !o.batch_size)
+    throw Error("--dump-memory-plan of an --ir graph needs --batch-size");
   return o;
 }
 

@@ -15,6 +15,7 @@ struct Options {
   bool print_passes = false;  // the pass log on stderr
   bool eval = false;          // build the eval-mode graph (dropout off, BN running stats)
   bool check_grad = false;
+  bool dump_memory_plan = false;
   std::string model;          // --model NAME
   std::string ir_file;        // --ir FILE (JSON)
   std::optional<std::string> dump_ir;  // --dump-ir[=STAGE]; "" means the forward graph

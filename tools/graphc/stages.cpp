@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "passes/fusion.h"
+#include "passes/memory_plan.h"
 #include "passes/pass_manager.h"
 #include "passes/simplify.h"
 #include "runtime/grad_check.h"
@@ -15,6 +16,14 @@ bool is_fusion_stage(const std::string& stage) { return stage == "after-fusion";
 std::string dump_fusion(const Graph& g) {
   passes::FusionPlan plan = passes::fuse(g);
   return print_fusion_plan(g, plan) + passes::fusion_report(g, plan);
+}
+
+std::string dump_memory_plan(const Graph& forward, int64_t batch) {
+  Graph g = graph_at_stage(forward, "after-fusion", false).with_batch(batch);
+  passes::FusionPlan plan = passes::fuse(g);
+  passes::MemoryPlan memory = passes::plan_memory(g, plan);
+  passes::check_memory_plan(g, plan, memory);
+  return print_memory_plan(g, plan, memory);
 }
 
 Graph graph_at_stage(const Graph& forward, const std::string& stage, bool print_passes) {

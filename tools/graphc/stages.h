@@ -19,6 +19,10 @@ bool is_fusion_stage(const std::string& stage);
 // The kernels fusion makes of g, then a summary against one kernel per op.
 std::string dump_fusion(const Graph& g);
 
+// The memory plan of g (a forward graph) after the whole pipeline and fusion,
+// with N bound to `batch`; the plan is checked before it is printed.
+std::string dump_memory_plan(const Graph& forward, int64_t batch);
+
 // Prints the per-parameter report; returns whether every parameter passed.
 bool run_check_grad(const Graph& forward, uint64_t seed, int64_t max_parameters, int64_t max_elements);
 
