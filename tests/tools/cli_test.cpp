@@ -31,6 +31,12 @@ Result run(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
+int count_occurrences(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("graphc_cli_" + std::to_string(getpid()) + "_" + name)).string();
 }
@@ -124,6 +130,20 @@ TEST(Cli, MemoryPlanReportsArenaAgainstBounds) {
   EXPECT_NE(r.out.find("arena "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("peak live"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("flat parameters: 10 tensors"), std::string::npos) << r.out;
+}
+
+TEST(Cli, FreezingAllButTheLastLayerLeavesItsGradientsOnly) {
+  Result r = run("--model lenet --freeze conv --freeze fc1 --freeze fc2 --dump-ir=after-autodiff");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(count_occurrences(r.out, "(gradient)"), 2) << r.out;
+  EXPECT_NE(r.out.find("output fc3.weight = "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("output fc3.bias = "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("conv1.weight : f32[6,3,5,5] = uniform"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" frozen"), std::string::npos) << r.out;
+
+  Result none = run("--model lenet --freeze nosuch --dump-ir");
+  EXPECT_EQ(none.status, 1);
+  EXPECT_NE(none.out.find("--freeze nosuch"), std::string::npos) << none.out;
 }
 
 TEST(Cli, FailedEmitLeavesNoPartialFile) {
