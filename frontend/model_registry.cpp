@@ -39,14 +39,18 @@ Graph build_model(const ModelDef& def, Mode mode, const std::vector<std::string>
   return g;
 }
 
-Graph build_model(const std::string& name, Mode mode, const std::vector<std::string>& frozen) {
-  const ModelDef* def = find_model(name);
-  if (!def) {
-    std::string known;
-    for (const auto& m : registry()) known += (known.empty() ? "" : ", ") + m.name;
-    throw Error(cat("unknown model '", name, "' (known: ", known, ")"));
+const ModelDef& get_model(const std::string& name) {
+  if (const ModelDef* def = find_model(name)) return *def;
+  std::string known;
+  for (const auto& m : registry()) {
+    if (!known.empty()) known += ", ";
+    known += m.name;
   }
-  return build_model(*def, mode, frozen);
+  throw Error(cat("unknown model '", name, "' (known: ", known, ")"));
+}
+
+Graph build_model(const std::string& name, Mode mode, const std::vector<std::string>& frozen) {
+  return build_model(get_model(name), mode, frozen);
 }
 
 }  // namespace graphc

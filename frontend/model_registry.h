@@ -30,6 +30,8 @@ struct ModelDef {
 void register_model(ModelDef def);
 const std::vector<ModelDef>& registered_models();  // sorted by name
 const ModelDef* find_model(const std::string& name);
+// The model of that name; graphc::Error listing the known names otherwise.
+const ModelDef& get_model(const std::string& name);
 // Builds the model's forward graph in the given mode, with the parameters
 // under any of `frozen` (name prefixes) frozen; names the graph after the
 // model. Throws graphc::Error for an unknown name.

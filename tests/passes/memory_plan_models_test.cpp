@@ -17,10 +17,7 @@
 #include "passes/autodiff.h"
 #include "passes/memory_plan.h"
 #include "passes/simplify.h"
-#if __has_include("passes/fusion.h")
 #include "passes/fusion.h"
-#define GRAPHC_HAS_FUSION 1
-#endif
 
 namespace graphc::passes {
 namespace {
@@ -76,12 +73,10 @@ TEST(MemoryPlanModels, UnfusedPlansOfEveryModelMeetTheBounds) {
   plan_every_model("One op per kernel (passes::unfused_plan):", unfused_plan, NaiveBaseline::plan_buffers);
 }
 
-#ifdef GRAPHC_HAS_FUSION
 TEST(MemoryPlanModels, FusedPlansOfEveryModelMeetTheBounds) {
   plan_every_model(
       "Fused kernels (passes::fuse):", [](const Graph& g) { return fuse(g); }, NaiveBaseline::unfused_values);
 }
-#endif
 
 }  // namespace
 }  // namespace graphc::passes

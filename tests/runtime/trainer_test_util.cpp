@@ -57,10 +57,9 @@ Recipe tiny_recipe() {
 }  // namespace
 
 Program zoo_program(const std::string& model) {
-  const ModelDef* def = find_model(model);
-  if (def == nullptr) throw Error(cat("no model ", model));
-  return compile(model, build_model(*def, Mode::train), build_model(*def, Mode::eval), def->recipe,
-                 std::max(def->recipe.batch_size, def->recipe.eval_batch_size));
+  const ModelDef& def = get_model(model);
+  return compile(model, build_model(def, Mode::train), build_model(def, Mode::eval), def.recipe,
+                 std::max(def.recipe.batch_size, def.recipe.eval_batch_size));
 }
 
 Program tiny_classifier_program() {

@@ -35,11 +35,10 @@ Graph load_graph(const Options& o) {
 }
 
 int build_trainer(const Options& o) {
-  const ModelDef* def = find_model(o.model);
-  if (!def) build_model(o.model);  // throws the unknown-model error with the known names
-  int64_t max_batch = o.max_batch.value_or(std::max(def->recipe.batch_size, def->recipe.eval_batch_size));
-  runtime::Program program = compile_program(def->name, build_model(*def, Mode::train, o.freeze),
-                                             build_model(*def, Mode::eval, o.freeze), def->recipe, max_batch,
+  const ModelDef& def = get_model(o.model);
+  int64_t max_batch = o.max_batch.value_or(std::max(def.recipe.batch_size, def.recipe.eval_batch_size));
+  runtime::Program program = compile_program(def.name, build_model(def, Mode::train, o.freeze),
+                                             build_model(def, Mode::eval, o.freeze), def.recipe, max_batch,
                                              o.print_passes);
   LinkOptions link;
   link.output = o.output;
@@ -73,7 +72,7 @@ int run(const Options& o) {
   if (o.check_grad) return run_check_grad(forward, o.seed, o.check_grad_parameters, o.check_grad_elements) ? 0 : 1;
 
   if (o.dump_memory_plan) {
-    int64_t batch = o.batch_size ? *o.batch_size : find_model(o.model)->recipe.batch_size;
+    int64_t batch = o.batch_size ? *o.batch_size : get_model(o.model).recipe.batch_size;
     std::cout << dump_memory_plan(forward, batch);
   }
   if (o.dump_ir || !o.dot.empty()) {
