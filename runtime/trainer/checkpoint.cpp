@@ -65,12 +65,12 @@ class Metadata {
   const SafeTensors& file_;
 };
 
-void check_program(const Metadata& meta, const SafeTensors& file, const Program& program) {
+void check_program(const Metadata& meta, const SafeTensors& file, const ProgramIdentity& program) {
   if (meta.text("format") != kFormat || meta.text("version") != kVersion)
     throw Error(cat(file.source, ": not a graphc checkpoint of version ", kVersion));
   const std::string& model = meta.text("model");
   const std::string& fingerprint = meta.text("fingerprint");
-  const std::string ours = program.fingerprint();
+  const std::string& ours = program.fingerprint;
   if (fingerprint == ours) return;
   std::string why = "a different model";
   if (model == program.model) why = "the same model with another graph or recipe";
@@ -91,7 +91,7 @@ uint64_t order_hash(std::span<const uint32_t> order) {
   return h;
 }
 
-void save_checkpoint(const std::string& path, const Program& program, const ParameterStore& store,
+void save_checkpoint(const std::string& path, const ProgramIdentity& program, const ParameterStore& store,
                      const Optimizer& optimizer, uint64_t seed, const RunPosition& pos) {
   SafeTensors file;
   for (const ParameterSlot& slot : store.slots())
@@ -107,7 +107,7 @@ void save_checkpoint(const std::string& path, const Program& program, const Para
       {"format", kFormat},
       {"version", kVersion},
       {"model", program.model},
-      {"fingerprint", program.fingerprint()},
+      {"fingerprint", program.fingerprint},
       {"optimizer", std::string(optimizer_kind_name(optimizer.config().kind))},
       {"optimizer_steps", cat(optimizer.step_count())},
       {"seed", cat(seed)},
@@ -124,7 +124,7 @@ void save_checkpoint(const std::string& path, const Program& program, const Para
   save_safetensors(path, file);
 }
 
-LoadedCheckpoint read_checkpoint(const std::string& path, const Program& program) {
+LoadedCheckpoint read_checkpoint(const std::string& path, const ProgramIdentity& program) {
   LoadedCheckpoint c;
   c.file = load_safetensors(path);
   const Metadata meta(c.file);

@@ -51,7 +51,15 @@ struct RunPosition {
 // FNV-1a over the indices' little-endian bytes.
 uint64_t order_hash(std::span<const uint32_t> order);
 
-void save_checkpoint(const std::string& path, const Program& program, const ParameterStore& store,
+// What a checkpoint records of the program that wrote it. Fingerprinting
+// serializes the whole program, so a run computes it once, not per save.
+struct ProgramIdentity {
+  std::string model;
+  std::string fingerprint;
+  ProgramIdentity(const Program& program) : model(program.model), fingerprint(program.fingerprint()) {}  // NOLINT: implicit on purpose
+};
+
+void save_checkpoint(const std::string& path, const ProgramIdentity& program, const ParameterStore& store,
                      const Optimizer& optimizer, uint64_t seed, const RunPosition& position);
 
 // A checkpoint read back, before it is applied: the run needs its seed to
@@ -67,7 +75,7 @@ struct LoadedCheckpoint {
 // Reads a checkpoint saved by the same program. Throws graphc::Error naming
 // the file: not a checkpoint, one of another program (naming both models and
 // both fingerprints), unreadable or impossible metadata.
-LoadedCheckpoint read_checkpoint(const std::string& path, const Program& program);
+LoadedCheckpoint read_checkpoint(const std::string& path, const ProgramIdentity& program);
 
 // Puts its parameters and optimizer state back. Throws graphc::Error naming
 // the file for another optimizer kind, a missing tensor (also optimizer

@@ -52,6 +52,7 @@ class TrainingRun {
   TrainingRun(const Program& program, TrainerOptions options, std::ostream& out, bool terminal,
               const TrainerHooks& hooks)
       : program_(program),
+        identity_(program),
         options_(std::move(options)),
         hooks_(hooks),
         progress_(out, terminal, options_.quiet),
@@ -75,7 +76,7 @@ class TrainingRun {
   void set_up() {
     std::optional<LoadedCheckpoint> checkpoint;
     if (!options_.resume.empty()) {
-      checkpoint = read_checkpoint(options_.resume, program_);
+      checkpoint = read_checkpoint(options_.resume, identity_);
       if (options_.seed_given && options_.seed != checkpoint->seed)
         throw Error(cat("--seed ", options_.seed, " differs from the seed ", checkpoint->seed, " of ",
                         options_.resume, "; a resumed run keeps its seed (drop --seed)"));
@@ -217,7 +218,7 @@ class TrainingRun {
     if (r.correct) pos_.epoch_correct += *r.correct;
   }
 
-  void save() { save_checkpoint(options_.checkpoint, program_, *store_, *optimizer_, options_.seed, pos_); }
+  void save() { save_checkpoint(options_.checkpoint, identity_, *store_, *optimizer_, options_.seed, pos_); }
 
   int64_t eval_batch_size() const { return std::max<int64_t>(1, std::min(program_.recipe.eval_batch_size, program_.max_batch)); }
 
@@ -244,6 +245,7 @@ class TrainingRun {
   }
 
   const Program& program_;
+  const ProgramIdentity identity_;
   TrainerOptions options_;
   const TrainerHooks& hooks_;
   Progress progress_;
