@@ -3,12 +3,15 @@
 // object file (AOT) or handed to the JIT (tests). LLVM types stay behind an
 // opaque handle so that no other layer compiles against LLVM headers.
 //
-// Kernel ABI: every Kernel `k` becomes an external function
-//   void k.name(void* const* buffers, int64_t n)
+// Kernel ABI (runtime/cpu/kernel_abi.h): every Kernel `k` becomes an
+// external function
+//   void k.name(void* const* buffers, int64_t n, const graphc_cpu_runtime* rt)
 // where buffers[i] points at the first element of k.buffers[i] (row-major,
-// element type k.buffers[i].dtype, booleans one byte each) and n is the
-// run-time batch size. Kernels do not allocate; scratch buffers are the
-// caller's.
+// element type k.buffers[i].dtype, booleans one byte each), n is the
+// run-time batch size and rt the thread pool its parallel loops go to.
+// Kernels do not allocate; scratch buffers are the caller's. The module also
+// exports kKernelTableSymbol, a graphc_kernel_entry array ending in a null
+// entry, so a linked object is found by kernel name.
 #pragma once
 
 #include <cstdint>
@@ -17,10 +20,12 @@
 #include <vector>
 
 #include "codegen/kernel_ir.h"
+#include "runtime/cpu/kernel_abi.h"
 
 namespace graphc::codegen::cpu {
 
-using KernelFn = void (*)(void* const* buffers, int64_t n);
+using KernelFn = graphc_kernel_fn;
+inline constexpr const char* kKernelTableSymbol = "graphc_kernel_table";
 
 // Which machine the code is for. host() detects this machine's CPU and
 // features (AVX-512 where present, AVX2 otherwise, ...).

@@ -8,12 +8,19 @@
 #include <random>
 
 #include "codegen/cpu/llvm_module.h"
+#include "runtime/cpu/thread_pool.h"
 
 namespace graphc::codegen::testing {
 
 cpu::CpuJit& shared_jit() {
   static cpu::CpuJit jit;
   return jit;
+}
+
+const graphc_cpu_runtime* test_runtime() {
+  // More threads than this machine may have cores: every split is exercised.
+  static runtime::cpu::ThreadPool pool(3);
+  return pool.runtime();
 }
 
 passes::FusedGroup make_group(const Graph& g, std::vector<ValueId> nodes, std::vector<ValueId> outputs,
@@ -133,7 +140,7 @@ void check_group_against_interpreter(const Graph& g, const passes::FusedGroup& g
       }
     }
     for (RawBuffer& raw : buffers) pointers.push_back(raw.bytes.data());
-    fn(pointers.data(), batch);
+    fn(pointers.data(), batch, test_runtime());
     for (size_t i = 0; i < kernel.buffers.size(); ++i)
       if (kernel.buffers[i].role == BufferRole::output)
         expect_close(oracle[static_cast<size_t>(kernel.buffers[i].value)], buffers[i], kernel.buffers[i].name);

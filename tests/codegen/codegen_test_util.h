@@ -17,6 +17,8 @@ namespace graphc::codegen::testing {
 // One JIT for the whole test binary: compiling many small modules into one
 // LLJIT is much cheaper than building a JIT per test.
 cpu::CpuJit& shared_jit();
+// A thread pool for the kernels under test.
+const graphc_cpu_runtime* test_runtime();
 
 // The group holding exactly `nodes` (topological), reading every operand that
 // is not among them, with `outputs` as its results (all of `nodes` if empty).

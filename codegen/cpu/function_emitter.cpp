@@ -1,0 +1,399 @@
+// Kernel IR -> LLVM IR for one function (see function_emitter.h).
+#include "codegen/cpu/function_emitter.h"
+
+#include <algorithm>
+#include <cstddef>
+
+#include "runtime/cpu/kernel_abi.h"
+
+namespace graphc::codegen::cpu {
+
+namespace {
+std::string loop_name(VarId var) {
+  std::string name = "i";  // built in steps: g++ 12 misreports "i" + string (-Wrestrict)
+  name += std::to_string(var);
+  return name;
+}
+}  // namespace
+
+FunctionEmitter::FunctionEmitter(llvm::Module& module, const Kernel& kernel, const CpuTarget& target, Role role,
+                                 const std::string& name)
+    : module_(module), ctx_(module.getContext()), b_(ctx_), kernel_(kernel), target_(target), role_(role) {
+  llvm::Type* ptr = llvm::PointerType::getUnqual(ctx_);
+  llvm::Type* i64 = b_.getInt64Ty();
+  // entry: (buffers, n, rt); task: (buffers, n, begin, end)
+  std::vector<llvm::Type*> params = {ptr, i64};
+  if (role == Role::entry)
+    params.push_back(ptr);
+  else
+    params.insert(params.end(), {i64, i64});
+  auto* type = llvm::FunctionType::get(b_.getVoidTy(), params, false);
+  const auto linkage = role == Role::entry ? llvm::Function::ExternalLinkage : llvm::Function::InternalLinkage;
+  fn_ = llvm::Function::Create(type, linkage, name, module);
+  fn_->addFnAttr(llvm::Attribute::NoUnwind);
+  fn_->addFnAttr("target-cpu", target.cpu);
+  fn_->addFnAttr("target-features", target.features);
+  fn_->getArg(0)->setName("buffers");
+  fn_->getArg(1)->setName("n");
+  n_ = fn_->getArg(1);
+  if (role == Role::entry) {
+    fn_->getArg(2)->setName("rt");
+    rt_ = fn_->getArg(2);
+  } else {
+    fn_->getArg(2)->setName("begin");
+    fn_->getArg(3)->setName("end");
+  }
+  b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
+  prologue();
+}
+
+void FunctionEmitter::prologue() {
+  for (size_t i = 0; i < kernel_.buffers.size(); ++i) {
+    llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(b_.getPtrTy(), fn_->getArg(0), i);
+    buffers_.push_back(b_.CreateLoad(b_.getPtrTy(), slot, kernel_.buffers[i].name));
+  }
+  for (DType t : kernel_.scalars) scalars_.push_back(b_.CreateAlloca(register_type(t)));
+  vars_.assign(static_cast<size_t>(kernel_.loop_vars), nullptr);
+}
+
+void FunctionEmitter::emit_kernel(llvm::Module& module, const Kernel& kernel, const CpuTarget& target) {
+  FunctionEmitter entry(module, kernel, target, Role::entry, kernel.name);
+  entry.emit_body(kernel.body);
+  entry.b_.CreateRetVoid();
+}
+
+void FunctionEmitter::parallel(llvm::Value* extent, llvm::Value* work_per_iteration, const RangeBody& body) {
+  // Only the entry function, outside every loop, can hand work to the pool:
+  // a task sees nothing but the buffers and n.
+  const bool outside_loops = std::all_of(vars_.begin(), vars_.end(), [](llvm::Value* v) { return v == nullptr; });
+  if (role_ != Role::entry || !outside_loops) {
+    body(*this, b_.getInt64(0), extent);
+    return;
+  }
+  std::string name = kernel_.name;  // built in steps: g++ 12 misreports string + literal (-Wrestrict)
+  name += ".task";
+  name += std::to_string(module_.getFunctionList().size());
+  FunctionEmitter task(module_, kernel_, target_, Role::task, name);
+  body(task, task.fn_->getArg(2), task.fn_->getArg(3));
+  task.b_.CreateRetVoid();
+
+  // rt->parallel_for(rt, task, buffers, n, extent, work)
+  llvm::Type* ptr = b_.getPtrTy();
+  llvm::Type* i64 = b_.getInt64Ty();
+  auto* parallel_for_type = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, ptr, i64, i64, i64}, false);
+  static_assert(offsetof(graphc_cpu_runtime, parallel_for) == 0, "parallel_for is the runtime's first field");
+  llvm::Value* parallel_for = b_.CreateLoad(ptr, rt_, "parallel_for");
+  b_.CreateCall(parallel_for_type, parallel_for, {rt_, task.fn_, fn_->getArg(0), n_, extent, work_per_iteration});
+}
+
+void FunctionEmitter::emit_loop(const Stmt& s) {
+  auto run = [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {
+    e.counted_loop(
+        end, loop_name(s.var),
+        [&](llvm::Value* i) {
+          e.vars_[static_cast<size_t>(s.var)] = i;
+          e.emit_body(s.body);
+          e.vars_[static_cast<size_t>(s.var)] = nullptr;
+        },
+        begin);
+  };
+  if (s.parallel)
+    parallel(size(s.extent), work(s.body), run);
+  else
+    run(*this, b_.getInt64(0), size(s.extent));
+}
+
+llvm::Value* FunctionEmitter::work(const std::vector<Stmt>& body) {
+  llvm::Value* total = b_.getInt64(0);
+  for (const Stmt& s : body) {
+    llvm::Value* w = b_.getInt64(1);
+    if (s.kind == StmtKind::loop) w = b_.CreateMul(size(s.extent), work(s.body));
+    if (s.kind == StmtKind::gemm) {
+      const Gemm& g = s.gemm;
+      w = b_.CreateMul(b_.CreateMul(size(g.batch), size(g.m)), b_.CreateMul(size(g.n_cols), size(g.k)));
+    }
+    total = b_.CreateAdd(total, w);
+  }
+  return total;
+}
+
+llvm::Type* FunctionEmitter::memory_type(DType t) {
+  switch (t) {
+    case DType::f32: return b_.getFloatTy();
+    case DType::f64: return b_.getDoubleTy();
+    case DType::f16: return b_.getHalfTy();
+    case DType::bf16: return b_.getBFloatTy();
+    case DType::i32: return b_.getInt32Ty();
+    case DType::i64: return b_.getInt64Ty();
+    case DType::u8:
+    case DType::boolean: return b_.getInt8Ty();
+  }
+  GRAPHC_ASSERT(false, "unknown dtype");
+}
+llvm::Type* FunctionEmitter::register_type(DType t) { return t == DType::boolean ? b_.getInt1Ty() : memory_type(t); }
+
+llvm::Value* FunctionEmitter::to_bool(llvm::Value* v, DType from) {
+  if (from == DType::boolean) return v;
+  // NaN is "not zero", hence true, as the interpreter (and PyTorch) say.
+  if (is_float(from)) return b_.CreateFCmpUNE(v, llvm::ConstantFP::get(v->getType(), 0.0));
+  return b_.CreateICmpNE(v, llvm::ConstantInt::get(v->getType(), 0));
+}
+
+llvm::Value* FunctionEmitter::convert(llvm::Value* v, DType from, DType to) {
+  if (from == to) return v;
+  llvm::Type* target = register_type(to);
+  if (to == DType::boolean) return to_bool(v, from);
+  const bool from_unsigned = from == DType::u8 || from == DType::boolean;
+  if (is_float(to)) {
+    if (is_float(from)) return b_.CreateFPCast(v, target);
+    return from_unsigned ? b_.CreateUIToFP(v, target) : b_.CreateSIToFP(v, target);
+  }
+  if (is_float(from)) {
+    // Truncate toward zero; through i64 so that u8 wraps as the interpreter does.
+    llvm::Value* wide = b_.CreateFPToSI(v, b_.getInt64Ty());
+    return b_.CreateTrunc(wide, target);
+  }
+  return b_.CreateIntCast(v, target, !from_unsigned);
+}
+
+llvm::Value* FunctionEmitter::size(const SizeExpr& s) {
+  llvm::Value* c = b_.getInt64(static_cast<uint64_t>(s.constant));
+  if (s.per_n == 0) return c;
+  llvm::Value* scaled = s.per_n == 1 ? n_ : b_.CreateMul(n_, b_.getInt64(static_cast<uint64_t>(s.per_n)));
+  return s.constant == 0 ? scaled : b_.CreateAdd(scaled, c);
+}
+
+llvm::Value* FunctionEmitter::index(const AffineIndex& ix) {
+  llvm::Value* sum = size(ix.offset);
+  for (const AffineIndex::Term& t : ix.terms) {
+    llvm::Value* var = vars_[static_cast<size_t>(t.var)];
+    GRAPHC_ASSERT(var != nullptr, "loop variable i", t.var, " used outside its loop");
+    llvm::Value* term = t.coeff == SizeExpr(1) ? var : b_.CreateMul(var, size(t.coeff));
+    sum = b_.CreateAdd(sum, term);
+  }
+  return sum;
+}
+
+llvm::Value* FunctionEmitter::element_ptr(BufferId buffer, llvm::Value* idx) {
+  const Buffer& buf = kernel_.buffers[static_cast<size_t>(buffer)];
+  return b_.CreateInBoundsGEP(memory_type(buf.dtype), buffers_[static_cast<size_t>(buffer)], idx);
+}
+
+llvm::Value* FunctionEmitter::load(BufferId buffer, llvm::Value* idx) {
+  const DType t = kernel_.buffers[static_cast<size_t>(buffer)].dtype;
+  llvm::Value* v = b_.CreateLoad(memory_type(t), element_ptr(buffer, idx));
+  return t == DType::boolean ? b_.CreateICmpNE(v, b_.getInt8(0)) : v;
+}
+
+void FunctionEmitter::store(BufferId buffer, llvm::Value* idx, llvm::Value* v) {
+  const DType t = kernel_.buffers[static_cast<size_t>(buffer)].dtype;
+  if (t == DType::boolean) v = b_.CreateZExt(v, b_.getInt8Ty());
+  b_.CreateStore(v, element_ptr(buffer, idx));
+}
+
+// ---- expressions ----
+
+llvm::Value* FunctionEmitter::call_libm(const char* f32_name, const char* f64_name, llvm::Value* x) {
+  const bool single = x->getType()->isFloatTy();
+  GRAPHC_ASSERT(single || x->getType()->isDoubleTy(), "libm call on a non-f32/f64 value");
+  llvm::FunctionCallee f =
+      module_.getOrInsertFunction(single ? f32_name : f64_name, x->getType(), x->getType());
+  if (auto* decl = llvm::dyn_cast<llvm::Function>(f.getCallee())) {
+    decl->setDoesNotThrow();
+    decl->setDoesNotAccessMemory();
+  }
+  return b_.CreateCall(f, {x});
+}
+
+// max/min where NaN wins from either side: a if (a beats b) or a is NaN, else b.
+llvm::Value* FunctionEmitter::nan_pick(llvm::Value* a, llvm::Value* b, bool larger) {
+  llvm::Value* beats = larger ? b_.CreateFCmpOGT(a, b) : b_.CreateFCmpOLT(a, b);
+  llvm::Value* a_nan = b_.CreateFCmpUNO(a, a);
+  return b_.CreateSelect(b_.CreateOr(beats, a_nan), a, b);
+}
+
+llvm::Value* FunctionEmitter::compare(OpKind op, llvm::Value* a, llvm::Value* b, DType operand_type) {
+  using P = llvm::CmpInst::Predicate;
+  const bool fp = is_float(operand_type), uns = operand_type == DType::u8 || operand_type == DType::boolean;
+  P p = P::ICMP_EQ;
+  if (op == OpKind::eq) p = fp ? P::FCMP_OEQ : P::ICMP_EQ;
+  if (op == OpKind::ne) p = fp ? P::FCMP_UNE : P::ICMP_NE;
+  if (op == OpKind::lt) p = fp ? P::FCMP_OLT : (uns ? P::ICMP_ULT : P::ICMP_SLT);
+  if (op == OpKind::le) p = fp ? P::FCMP_OLE : (uns ? P::ICMP_ULE : P::ICMP_SLE);
+  if (op == OpKind::gt) p = fp ? P::FCMP_OGT : (uns ? P::ICMP_UGT : P::ICMP_SGT);
+  if (op == OpKind::ge) p = fp ? P::FCMP_OGE : (uns ? P::ICMP_UGE : P::ICMP_SGE);
+  return fp ? b_.CreateFCmp(p, a, b) : b_.CreateICmp(p, a, b);
+}
+
+llvm::Value* FunctionEmitter::op(const Expr& e) {
+  std::vector<llvm::Value*> x;
+  for (const ExprPtr& operand : e.operands) x.push_back(expr(*operand));
+  const DType t = e.dtype;
+  const DType operand_type = e.operands[0]->dtype;
+  const bool fp = is_float(operand_type);
+  const bool uns = operand_type == DType::u8 || operand_type == DType::boolean;
+  auto require_float = [&] { GRAPHC_ASSERT(fp, op_name(e.op), " on ", dtype_name(operand_type), " in codegen"); };
+  switch (e.op) {
+    case OpKind::neg: return fp ? b_.CreateFNeg(x[0]) : b_.CreateNeg(x[0]);
+    case OpKind::exp: require_float(); return b_.CreateUnaryIntrinsic(llvm::Intrinsic::exp, x[0]);
+    case OpKind::log: require_float(); return b_.CreateUnaryIntrinsic(llvm::Intrinsic::log, x[0]);
+    case OpKind::sqrt: require_float(); return b_.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, x[0]);
+    case OpKind::rsqrt:
+      require_float();
+      return b_.CreateFDiv(llvm::ConstantFP::get(x[0]->getType(), 1.0), b_.CreateUnaryIntrinsic(llvm::Intrinsic::sqrt, x[0]));
+    case OpKind::tanh: require_float(); return call_libm("tanhf", "tanh", x[0]);
+    case OpKind::sigmoid: {
+      require_float();
+      // 1/(1+e^-x): e^-x overflowing to inf gives exactly 0, as it should.
+      llvm::Value* one = llvm::ConstantFP::get(x[0]->getType(), 1.0);
+      llvm::Value* e_neg = b_.CreateUnaryIntrinsic(llvm::Intrinsic::exp, b_.CreateFNeg(x[0]));
+      return b_.CreateFDiv(one, b_.CreateFAdd(one, e_neg));
+    }
+    case OpKind::relu:
+      if (fp) return nan_pick(x[0], llvm::ConstantFP::get(x[0]->getType(), 0.0), true);
+      return b_.CreateSelect(b_.CreateICmpSGT(x[0], llvm::ConstantInt::get(x[0]->getType(), 0)), x[0],
+                             llvm::ConstantInt::get(x[0]->getType(), 0));
+    case OpKind::abs:
+      if (fp) return b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, x[0]);
+      return b_.CreateSelect(b_.CreateICmpSLT(x[0], llvm::ConstantInt::get(x[0]->getType(), 0)),
+                             b_.CreateNeg(x[0]), x[0]);
+    case OpKind::add: return fp ? b_.CreateFAdd(x[0], x[1]) : b_.CreateAdd(x[0], x[1]);
+    case OpKind::sub: return fp ? b_.CreateFSub(x[0], x[1]) : b_.CreateSub(x[0], x[1]);
+    case OpKind::mul: return fp ? b_.CreateFMul(x[0], x[1]) : b_.CreateMul(x[0], x[1]);
+    case OpKind::div:
+      if (fp) return b_.CreateFDiv(x[0], x[1]);
+      return uns ? b_.CreateUDiv(x[0], x[1]) : b_.CreateSDiv(x[0], x[1]);
+    case OpKind::max:
+      if (fp) return nan_pick(x[0], x[1], true);
+      return b_.CreateSelect(uns ? b_.CreateICmpUGT(x[0], x[1]) : b_.CreateICmpSGT(x[0], x[1]), x[0], x[1]);
+    case OpKind::min:
+      if (fp) return nan_pick(x[0], x[1], false);
+      return b_.CreateSelect(uns ? b_.CreateICmpULT(x[0], x[1]) : b_.CreateICmpSLT(x[0], x[1]), x[0], x[1]);
+    case OpKind::pow:
+      require_float();
+      return b_.CreateBinaryIntrinsic(llvm::Intrinsic::pow, x[0], x[1]);
+    case OpKind::eq:
+    case OpKind::ne:
+    case OpKind::lt:
+    case OpKind::le:
+    case OpKind::gt:
+    case OpKind::ge: return compare(e.op, x[0], x[1], operand_type);
+    case OpKind::select:
+      return b_.CreateSelect(to_bool(x[0], e.operands[0]->dtype), convert(x[1], e.operands[1]->dtype, t),
+                             convert(x[2], e.operands[2]->dtype, t));
+    case OpKind::cast:  // ExprKind::cast carries casts
+    case OpKind::input:
+    case OpKind::parameter:
+    case OpKind::constant:
+    case OpKind::batch_size:
+    case OpKind::reduce_sum:
+    case OpKind::reduce_max:
+    case OpKind::argmax:
+    case OpKind::reshape:
+    case OpKind::transpose:
+    case OpKind::broadcast:
+    case OpKind::slice:
+    case OpKind::pad:
+    case OpKind::concat:
+    case OpKind::matmul:
+    case OpKind::conv2d:
+    case OpKind::conv2d_grad_input:
+    case OpKind::conv2d_grad_weight:
+    case OpKind::max_pool2d:
+    case OpKind::max_pool2d_grad:
+    case OpKind::avg_pool2d:
+    case OpKind::avg_pool2d_grad:
+    case OpKind::softmax:
+    case OpKind::log_softmax:
+    case OpKind::softmax_cross_entropy:
+    case OpKind::one_hot:
+    case OpKind::dropout_mask: break;
+  }
+  // Called directly (not through GRAPHC_ASSERT) so that unoptimised builds
+  // also see that nothing returns from here.
+  detail::assert_fail("expression op", __FILE__, __LINE__, cat(op_name(e.op), " is not an expression op"));
+}
+
+llvm::Value* FunctionEmitter::constant(double value, DType t) {
+  llvm::Type* type = register_type(t);
+  if (is_float(t)) return llvm::ConstantFP::get(type, value);
+  if (t == DType::boolean) return b_.getInt1(value != 0);
+  return llvm::ConstantInt::get(type, static_cast<uint64_t>(static_cast<int64_t>(value)), true);
+}
+
+llvm::Value* FunctionEmitter::expr(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::constant: return constant(e.value, e.dtype);
+    case ExprKind::batch_size: return convert(n_, DType::i64, e.dtype);
+    case ExprKind::loop_index: return convert(vars_[static_cast<size_t>(e.var)], DType::i64, e.dtype);
+    case ExprKind::load: return load(e.buffer, index(e.index));
+    case ExprKind::scalar:
+      return b_.CreateLoad(register_type(e.dtype), scalars_[static_cast<size_t>(e.scalar)]);
+    case ExprKind::cast: return convert(expr(*e.operands[0]), e.operands[0]->dtype, e.dtype);
+    case ExprKind::op: return op(e);
+  }
+  GRAPHC_ASSERT(false, "unknown expression kind");
+}
+
+// ---- statements ----
+// for (i = 0; i < extent; ++i) body(i)
+void FunctionEmitter::counted_loop(llvm::Value* end, const std::string& name,
+                                   const std::function<void(llvm::Value*)>& body, llvm::Value* begin) {
+  if (begin == nullptr) begin = b_.getInt64(0);
+  llvm::BasicBlock* preheader = b_.GetInsertBlock();
+  llvm::BasicBlock* header = llvm::BasicBlock::Create(ctx_, name + ".header", fn_);
+  llvm::BasicBlock* loop_body = llvm::BasicBlock::Create(ctx_, name + ".body", fn_);
+  llvm::BasicBlock* exit = llvm::BasicBlock::Create(ctx_, name + ".exit", fn_);
+  b_.CreateBr(header);
+  b_.SetInsertPoint(header);
+  llvm::PHINode* i = b_.CreatePHI(b_.getInt64Ty(), 2, name);
+  i->addIncoming(begin, preheader);
+  b_.CreateCondBr(b_.CreateICmpSLT(i, end), loop_body, exit);
+  b_.SetInsertPoint(loop_body);
+  body(i);
+  llvm::Value* next = b_.CreateAdd(i, b_.getInt64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
+  i->addIncoming(next, b_.GetInsertBlock());
+  b_.CreateBr(header);
+  b_.SetInsertPoint(exit);
+}
+
+
+void FunctionEmitter::emit_body(const std::vector<Stmt>& body) {
+  for (const Stmt& s : body) emit_stmt(s);
+}
+
+void FunctionEmitter::emit_stmt(const Stmt& s) {
+  switch (s.kind) {
+    case StmtKind::loop: emit_loop(s); return;
+    case StmtKind::store: store(s.buffer, index(s.index), expr(*s.value)); return;
+    case StmtKind::let:
+      b_.CreateStore(convert(expr(*s.value), s.value->dtype, kernel_.scalars[static_cast<size_t>(s.scalar)]),
+                     scalars_[static_cast<size_t>(s.scalar)]);
+      return;
+    case StmtKind::accumulate: emit_accumulate(s); return;
+    case StmtKind::gemm: emit_gemm(s.gemm); return;
+  }
+}
+
+void FunctionEmitter::emit_accumulate(const Stmt& s) {
+  const DType t = kernel_.scalars[static_cast<size_t>(s.scalar)];
+  llvm::Value* slot = scalars_[static_cast<size_t>(s.scalar)];
+  llvm::Value* acc = b_.CreateLoad(register_type(t), slot);
+  llvm::Value* v = convert(expr(*s.value), s.value->dtype, t);
+  llvm::Value* result = nullptr;
+  if (s.combine == Combine::sum) {
+    result = is_float(t) ? b_.CreateFAdd(acc, v) : b_.CreateAdd(acc, v);
+  } else if (is_float(t)) {
+    // v replaces acc when larger, or when v is NaN and acc is not.
+    llvm::Value* wins = b_.CreateOr(b_.CreateFCmpOGT(v, acc),
+                                    b_.CreateAnd(b_.CreateFCmpUNO(v, v), b_.CreateFCmpORD(acc, acc)));
+    result = b_.CreateSelect(wins, v, acc);
+  } else {
+    const bool uns = t == DType::u8 || t == DType::boolean;
+    result = b_.CreateSelect(uns ? b_.CreateICmpUGT(v, acc) : b_.CreateICmpSGT(v, acc), v, acc);
+  }
+  b_.CreateStore(result, slot);
+}
+
+
+}  // namespace graphc::codegen::cpu
