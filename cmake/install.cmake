@@ -3,14 +3,14 @@
 # its own model file into a trainer with graphc_add_trainer().
 include(CMakePackageConfigHelpers)
 
-set(graphc_libraries graphc_ir graphc_frontend graphc_passes graphc_runtime graphc_compiler graphc_main
+set(graphc_libraries graphc_ir graphc_frontend graphc_passes graphc_runtime graphc_codegen graphc_compiler graphc_main
     graphc_trainer_main)
 install(TARGETS graphc ${graphc_libraries}
   EXPORT graphcTargets
   RUNTIME DESTINATION bin
   ARCHIVE DESTINATION lib
   INCLUDES DESTINATION include/graphc)
-foreach(layer ir frontend passes runtime tools)
+foreach(layer ir frontend passes runtime codegen tools)
   install(DIRECTORY ${CMAKE_SOURCE_DIR}/${layer}/ DESTINATION include/graphc/${layer}
     FILES_MATCHING PATTERN "*.h" PATTERN "*.def")
 endforeach()

@@ -11,13 +11,15 @@ namespace {
 using nlohmann::json;
 
 json program_json(const Program& p) {
-  return {{"format", kProgramFormat},
+  json j = {{"format", kProgramFormat},
           {"version", kProgramVersion},
           {"model", p.model},
           {"max_batch", p.max_batch},
           {"recipe", json::parse(recipe_to_json_text(p.recipe))},
           {"train", graph_to_json(p.train)},
           {"eval", graph_to_json(p.eval)}};
+  if (p.cpu) j["cpu"] = cpu::cpu_plan_to_json(*p.cpu);
+  return j;
 }
 
 uint64_t fnv1a(std::string_view s) {
@@ -33,6 +35,7 @@ uint64_t fnv1a(std::string_view s) {
 std::string Program::fingerprint() const {
   json j = program_json(*this);
   j.erase("max_batch");  // the same computation, planned for another batch, is the same program
+  j.erase("cpu");
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a(j.dump())));
   return buf;
@@ -60,6 +63,7 @@ Program program_from_json_text(std::string_view text) {
   p.eval = graph_from_json(field("eval"));
   verify(p.train);
   verify(p.eval);
+  if (j.contains("cpu")) p.cpu = cpu::cpu_plan_from_json(j.at("cpu"));
   return p;
 }
 

@@ -8,10 +8,12 @@
 
 #include <cstdint>
 #include <string>
+#include <optional>
 #include <string_view>
 
 #include "ir/graph.h"
 #include "ir/recipe.h"
+#include "runtime/cpu/cpu_plan.h"
 
 namespace graphc::runtime {
 
@@ -24,9 +26,13 @@ struct Program {
   int64_t max_batch = 0;  // run-time batches may be any size up to this
   Graph train;            // joint training graph
   Graph eval;             // forward graph in eval mode
+  // How the compiled CPU kernels linked into the trainer run these graphs;
+  // absent when the trainer carries no compiled code (the interpreter runs).
+  std::optional<cpu::CpuPlan> cpu;
 
   // Identifies the training computation and recipe: a checkpoint written by
-  // one program is refused by another. Hex FNV-1a of the canonical JSON.
+  // one program is refused by another. How it is compiled (max_batch, the
+  // backend plans) is not part of it: any backend resumes any checkpoint. Hex FNV-1a of the canonical JSON.
   std::string fingerprint() const;
 };
 

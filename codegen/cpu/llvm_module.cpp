@@ -2,6 +2,7 @@
 // pipeline and the object-file writer. Everything here is target-generic;
 // what a kernel becomes is llvm_emitter.cpp's job.
 #include <llvm/IR/LegacyPassManager.h>
+#include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Support/FileSystem.h>
 #include <llvm/Support/TargetSelect.h>
@@ -30,6 +31,21 @@ CpuTarget CpuTarget::host() {
   t.cpu = llvm::sys::getHostCPUName().str();
   llvm::SubtargetFeatures features;
   for (const auto& f : llvm::sys::getHostCPUFeatures()) features.AddFeature(f.first(), f.second);
+  t.features = features.getString();
+  return t;
+}
+
+CpuTarget CpuTarget::named(const std::string& cpu) {
+  CpuTarget t;
+  t.triple = llvm::sys::getProcessTriple();
+  t.cpu = cpu;
+  std::unique_ptr<llvm::TargetMachine> tm = make_target_machine(t);
+  const llvm::MCSubtargetInfo* info = tm->getMCSubtargetInfo();
+  if (!info->isCPUStringValid(cpu)) throw Error(cat("--cpu: LLVM does not know the CPU '", cpu, "'"));
+  // The features the CPU implies, spelled as the host's are ("+avx2,...").
+  llvm::SubtargetFeatures features;
+  for (const llvm::SubtargetFeatureKV& kv : info->getAllProcessorFeatures())
+    if (info->checkFeatures(std::string("+") + kv.Key)) features.AddFeature(kv.Key, true);
   t.features = features.getString();
   return t;
 }

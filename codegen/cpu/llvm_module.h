@@ -34,6 +34,10 @@ struct CpuTarget {
   std::string cpu;
   std::string features;  // "+avx2,+fma,..."
   static CpuTarget host();
+  // The named LLVM CPU ("x86-64-v3", "skylake-avx512", ...) on this host's
+  // triple, with the features LLVM knows it has. Throws graphc::Error for a
+  // name LLVM does not know.
+  static CpuTarget named(const std::string& cpu);
 };
 
 // An LLVM module with its own context.

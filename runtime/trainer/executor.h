@@ -10,9 +10,11 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "runtime/cpu/kernel_abi.h"
 #include "runtime/data/batch.h"
 #include "runtime/program.h"
 #include "runtime/trainer/parameter_store.h"
@@ -43,5 +45,17 @@ class Executor {
 
 // The reference interpreter as an executor (runtime/trainer/interpreter_executor.cpp).
 std::unique_ptr<Executor> make_interpreter_executor(const Program& program, const ParameterStore& store);
+
+// Compiled code linked into this executable beside the program.
+struct LinkedCode {
+  const graphc_kernel_entry* cpu_kernels = nullptr;  // the CPU kernel table, or null
+};
+
+// The executor --device asks for: "cpu" runs the compiled kernels when the
+// trainer carries them (the interpreter otherwise), "interpreter" the
+// reference interpreter. threads: compute threads for the compiled kernels
+// (0 = all cores). Throws graphc::Error when the choice cannot run here.
+std::unique_ptr<Executor> make_executor(const Program& program, const ParameterStore& store,
+                                        const std::string& device, int threads, const LinkedCode& code);
 
 }  // namespace graphc::runtime

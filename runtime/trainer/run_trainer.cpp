@@ -12,7 +12,7 @@ namespace graphc::runtime {
 namespace {
 
 int run(const Program& program, const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-        bool terminal) {
+        bool terminal, const LinkedCode& code) {
   const std::string name = "train_" + program.model;
   TrainerOptions options;
   try {
@@ -26,9 +26,7 @@ int run(const Program& program, const std::vector<std::string>& args, std::ostre
     return 0;
   }
   try {
-    if (options.device == "cuda")
-      throw Error("--device cuda: this trainer was built without CUDA support (use --device cpu)");
-    train(program, options, out, terminal);
+    train(program, options, out, terminal, {}, code);
     return 0;
   } catch (const Error& e) {
     out << std::flush;
@@ -39,12 +37,13 @@ int run(const Program& program, const std::vector<std::string>& args, std::ostre
 
 }  // namespace
 
-int run_trainer(const Program& program, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  return run(program, args, out, err, false);
+int run_trainer(const Program& program, const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                const LinkedCode& code) {
+  return run(program, args, out, err, false, code);
 }
 
-int run_trainer(const Program& program, const std::vector<std::string>& args) {
-  return run(program, args, std::cout, std::cerr, stdout_is_terminal());
+int run_trainer(const Program& program, const std::vector<std::string>& args, const LinkedCode& code) {
+  return run(program, args, std::cout, std::cerr, stdout_is_terminal(), code);
 }
 
 }  // namespace graphc::runtime

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/program.h"
+#include "runtime/trainer/executor.h"
 
 namespace graphc::runtime {
 
@@ -15,9 +16,11 @@ namespace graphc::runtime {
 // results to `out` and errors to `err`. Returns the exit status: 0 done,
 // 1 the run failed (bad data, NaN loss, unusable checkpoint, CUDA asked of a
 // CPU-only trainer), 2 a bad command line.
-int run_trainer(const Program& program, const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// `code` is the compiled code linked beside the program.
+int run_trainer(const Program& program, const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                const LinkedCode& code = {});
 
 // The same on std::cout (with a progress bar when it is a terminal) and std::cerr.
-int run_trainer(const Program& program, const std::vector<std::string>& args);
+int run_trainer(const Program& program, const std::vector<std::string>& args, const LinkedCode& code = {});
 
 }  // namespace graphc::runtime

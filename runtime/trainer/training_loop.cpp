@@ -50,11 +50,12 @@ void check_directory_exists(const char* flag, const std::string& path) {
 class TrainingRun {
  public:
   TrainingRun(const Program& program, TrainerOptions options, std::ostream& out, bool terminal,
-              const TrainerHooks& hooks)
+              const TrainerHooks& hooks, const LinkedCode& code)
       : program_(program),
         identity_(program),
         options_(std::move(options)),
         hooks_(hooks),
+        code_(code),
         progress_(out, terminal, options_.quiet),
         metrics_(options_.metrics) {}
 
@@ -102,6 +103,7 @@ class TrainingRun {
     if (options_.max_steps > 0) steps_per_epoch_ = std::min(steps_per_epoch_, options_.max_steps);
     total_steps_ = steps_per_epoch_ * options_.epochs;
 
+    executor_ = make_executor(program_, *store_, options_.device, options_.threads, code_);
     print_header();
     if (checkpoint) {
       restore_checkpoint(*checkpoint, *store_, *optimizer_);
@@ -118,7 +120,6 @@ class TrainingRun {
       metrics_.start_new();
       if (!options_.init_from.empty()) progress_.line(init_from_weights(options_.init_from, *store_).str());
     }
-    executor_ = make_interpreter_executor(program_, *store_);
   }
 
   void print_header() {
@@ -130,7 +131,7 @@ class TrainingRun {
                        schedule_kind_name(schedule_.kind), "), batch ", options_.batch_size, ", ",
                        plural(options_.epochs, "epoch"), " of ", plural(steps_per_epoch_, "step"), ", seed ",
                        options_.seed, "; ", store_->count(ParameterUse::updated), " of ", store_->slots().size(),
-                       " parameter tensors trained (", store_->updated_size(), " values); interpreter on cpu"));
+                       " parameter tensors trained (", store_->updated_size(), " values); ", executor_->name()));
   }
 
   std::vector<uint32_t> epoch_order(int64_t epoch) const {
@@ -248,6 +249,7 @@ class TrainingRun {
   const ProgramIdentity identity_;
   TrainerOptions options_;
   const TrainerHooks& hooks_;
+  const LinkedCode& code_;
   Progress progress_;
   MetricsLog metrics_;
   TrainingData data_;
@@ -274,8 +276,8 @@ uint64_t step_seed(uint64_t seed, int64_t step) {
 }
 
 TrainingOutcome train(const Program& program, const TrainerOptions& options, std::ostream& out, bool terminal,
-                      const TrainerHooks& hooks) {
-  return TrainingRun(program, options, out, terminal, hooks).run();
+                      const TrainerHooks& hooks, const LinkedCode& code) {
+  return TrainingRun(program, options, out, terminal, hooks, code).run();
 }
 
 }  // namespace graphc::runtime

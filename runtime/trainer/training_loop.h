@@ -19,6 +19,8 @@
 #include "runtime/trainer/parameter_store.h"
 #include "runtime/trainer/trainer_options.h"
 
+#include "runtime/trainer/executor.h"
+
 namespace graphc::runtime {
 
 struct TrainerHooks {
@@ -46,7 +48,8 @@ uint64_t step_seed(uint64_t seed, int64_t step);
 // `out` (a bar when `terminal`). Throws graphc::Error for anything that
 // stops the run: data problems, a checkpoint that does not fit, a NaN or
 // infinite loss ("loss is nan at step S (epoch E)", 1-based).
+// `code` is the compiled code linked beside the program (make_executor).
 TrainingOutcome train(const Program& program, const TrainerOptions& options, std::ostream& out, bool terminal,
-                      const TrainerHooks& hooks = {});
+                      const TrainerHooks& hooks = {}, const LinkedCode& code = {});
 
 }  // namespace graphc::runtime

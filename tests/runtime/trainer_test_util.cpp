@@ -7,29 +7,13 @@
 
 #include "frontend/model_registry.h"
 #include "frontend/nn.h"
-#include "passes/pass_manager.h"
-#include "passes/simplify.h"
+#include "runtime/compile_program.h"
 #include "runtime/trainer/run_trainer.h"
 
 namespace graphc::runtime::trainer_testing {
 
 namespace {
 
-Program compile(const std::string& model, const Graph& train_forward, const Graph& eval_forward,
-                const Recipe& recipe, int64_t max_batch) {
-  passes::PassManagerOptions options;
-  options.verify = true;
-  passes::PassManager pm = passes::standard_pass_manager(options);
-  Program p;
-  p.model = model;
-  p.recipe = recipe;
-  p.max_batch = max_batch;
-  p.train = train_forward;
-  pm.run(p.train);
-  p.eval = eval_forward;
-  passes::simplify(p.eval);
-  return p;
-}
 
 Program custom_program(const std::string& name, const std::function<void(Builder&)>& build, const Recipe& recipe,
                        int64_t max_batch) {
@@ -38,7 +22,7 @@ Program custom_program(const std::string& name, const std::function<void(Builder
   build(train_builder);
   Builder eval_builder(eval, Mode::eval);
   build(eval_builder);
-  return compile(name, train, eval, recipe, max_batch);
+  return compile_program(name, train, eval, recipe, max_batch);
 }
 
 Recipe tiny_recipe() {
@@ -58,7 +42,7 @@ Recipe tiny_recipe() {
 
 Program zoo_program(const std::string& model) {
   const ModelDef& def = get_model(model);
-  return compile(model, build_model(def, Mode::train), build_model(def, Mode::eval), def.recipe,
+  return compile_program(model, build_model(def, Mode::train), build_model(def, Mode::eval), def.recipe,
                  std::max(def.recipe.batch_size, def.recipe.eval_batch_size));
 }
 

@@ -57,7 +57,8 @@ std::string default_library_dir() {
   return (exe.parent_path().parent_path() / "lib").string();
 }
 
-void emit_trainer(const runtime::Program& program, const LinkOptions& options) {
+void emit_trainer(const runtime::Program& program, const LinkOptions& options,
+                  const codegen::cpu::LlvmModule* kernels) {
   const std::array<const char*, 3> libs{"libgraphc_trainer_main.a", "libgraphc_runtime.a", "libgraphc_ir.a"};
   for (const char* lib : libs)
     if (!fs::exists(fs::path(options.library_dir) / lib))
@@ -88,6 +89,11 @@ void emit_trainer(const runtime::Program& program, const LinkOptions& options) {
   fs::path out = options.output;
   fs::path tmp_out = out.parent_path() / cat(".", out.filename().string(), ".tmp", ::getpid());
   std::string link = cat(shell_quote(compiler), " ", shell_quote(obj_path.string()));
+  if (kernels != nullptr) {
+    fs::path kernels_path = work / "kernels.o";
+    codegen::cpu::write_object_file(*kernels, kernels_path.string());
+    link += " " + shell_quote(kernels_path.string());
+  }
   for (const char* lib : libs) link += " " + shell_quote((fs::path(options.library_dir) / lib).string());
   link += cat(" ", GRAPHC_TRAINER_LINK_FLAGS, " -o ", shell_quote(tmp_out.string()));
   try {

@@ -1,11 +1,13 @@
 // Writes a standalone training executable: the compiled program is embedded
 // in an object file (assembled with .incbin, so its size costs nothing at
 // compile time) and linked by the system compiler driver with the trainer
-// entry point and the runtime library, which hold no LLVM and no CUDA.
+// entry point, the runtime library and the object of compiled kernels, which
+// hold no LLVM and no CUDA.
 #pragma once
 
 #include <string>
 
+#include "codegen/cpu/llvm_module.h"
 #include "runtime/program.h"
 
 namespace graphc::cli {
@@ -19,7 +21,10 @@ struct LinkOptions {
 // The library directory of this graphc: <dir of the executable>/../lib.
 std::string default_library_dir();
 
+// Links `kernels` (the CPU backend's module, written as an object file) into
+// the trainer when given; without it the trainer runs the interpreter.
 // Throws graphc::Error with the driver's output when compiling or linking fails.
-void emit_trainer(const runtime::Program& program, const LinkOptions& options);
+void emit_trainer(const runtime::Program& program, const LinkOptions& options,
+                  const codegen::cpu::LlvmModule* kernels);
 
 }  // namespace graphc::cli

@@ -10,6 +10,7 @@
 #include "ir/json.h"
 #include "ir/printer.h"
 #include "ir/verifier.h"
+#include "runtime/compile_program.h"
 #include "runtime/file_io.h"
 #include "tools/graphc/emit_trainer.h"
 #include "tools/graphc/options.h"
@@ -34,16 +35,28 @@ Graph load_graph(const Options& o) {
   return build_model(o.model, o.eval ? Mode::eval : Mode::train, o.freeze);
 }
 
-int build_trainer(const Options& o) {
+runtime::Program model_program(const Options& o) {
   const ModelDef& def = get_model(o.model);
   int64_t max_batch = o.max_batch.value_or(std::max(def.recipe.batch_size, def.recipe.eval_batch_size));
-  runtime::Program program = compile_program(def.name, build_model(def, Mode::train, o.freeze),
-                                             build_model(def, Mode::eval, o.freeze), def.recipe, max_batch,
-                                             o.print_passes);
+  std::string log;
+  runtime::Program program = runtime::compile_program(def.name, build_model(def, Mode::train, o.freeze),
+                                                      build_model(def, Mode::eval, o.freeze), def.recipe, max_batch,
+                                                      &log);
+  if (o.print_passes) std::cerr << log;
+  return program;
+}
+
+int build_trainer(const Options& o) {
+  runtime::Program program = model_program(o);
   LinkOptions link;
   link.output = o.output;
   link.library_dir = o.runtime_lib_dir.empty() ? default_library_dir() : o.runtime_lib_dir;
-  emit_trainer(program, link);
+  if (o.target == "interpreter") {
+    emit_trainer(program, link, nullptr);
+    return 0;
+  }
+  codegen::cpu::LlvmModule module = compile_cpu_backend(program, cpu_target(o.cpu));
+  emit_trainer(program, link, &module);
   return 0;
 }
 
@@ -66,6 +79,11 @@ int run(const Options& o) {
   }
 
   if (!o.output.empty()) return build_trainer(o);
+  if (o.emit_llvm) {
+    runtime::Program program = model_program(o);
+    std::cout << compile_cpu_backend(program, cpu_target(o.cpu)).text();
+    return 0;
+  }
 
   Graph forward = load_graph(o);
   if (!o.emit_json.empty()) write_output(o.emit_json, graph_to_json_text(forward));

@@ -38,6 +38,8 @@ Looking at it:
   --print-passes          log each pass (nodes before/after) on stderr
   --emit-json FILE        write the forward graph as JSON ("-": stdout)
   --dot FILE              write the graph of --dump-ir's stage as Graphviz ("-": stdout)
+  --emit-llvm             print the CPU kernels of the training and eval steps as
+                          optimised LLVM IR (for --model, at --max-batch)
   --check-grad            compare autodiff gradients with finite differences on the
                           reference interpreter (batch 2, double precision)
   --seed S                seed for --check-grad's parameters and batch (default 0)
@@ -49,6 +51,10 @@ Building a trainer:
   --max-batch B           the largest batch it runs (default: the recipe's larger of
                           training and evaluation batch sizes)
   --runtime-lib-dir DIR   where the runtime libraries are (default: ../lib beside graphc)
+  --target T              cpu (default): fused kernels compiled by LLVM, linked in;
+                          interpreter: the reference interpreter only (no codegen)
+  --cpu NAME              the CPU to compile for, e.g. x86-64-v3 or skylake-avx512
+                          (default: this machine's, with all its features)
 
 Other:
   --list-models           the models of the zoo, one line each
@@ -71,6 +77,9 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (a == "--eval") o.eval = true;
     else if (a == "--check-grad") o.check_grad = true;
     else if (a == "--dump-memory-plan") o.dump_memory_plan = true;
+    else if (a == "--emit-llvm") o.emit_llvm = true;
+    else if (a == "--target") o.target = value();
+    else if (a == "--cpu") o.cpu = value();
     else if (a == "--model") o.model = value();
     else if (a == "--ir") o.ir_file = value();
     else if (a == "--dump-ir") o.dump_ir = "";
@@ -92,6 +101,9 @@ Options parse_options(const std::vector<std::string>& args) {
   if (wants_graph && o.model.empty() && o.ir_file.empty()) throw Error("no graph: give --model NAME or --ir FILE");
   if (!o.freeze.empty() && o.model.empty()) throw Error("--freeze applies to --model only");
   if (!o.output.empty() && o.model.empty()) throw Error("-o needs --model NAME");
+  if (o.emit_llvm && o.model.empty()) throw Error("--emit-llvm needs --model NAME");
+  if (o.target != "cpu" && o.target != "interpreter")
+    throw Error(cat("--target: expected cpu or interpreter, got '", o.target, "'"));
   if (o.dump_memory_plan && o.model.empty() && !o.batch_size)
     throw Error("--dump-memory-plan of an --ir graph needs --batch-size");
   return o;

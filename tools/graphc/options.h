@@ -16,6 +16,7 @@ struct Options {
   bool eval = false;          // build the eval-mode graph (dropout off, BN running stats)
   bool check_grad = false;
   bool dump_memory_plan = false;
+  bool emit_llvm = false;     // print the CPU backend's optimised LLVM module of the program
   std::string model;          // --model NAME
   std::string ir_file;        // --ir FILE (JSON)
   std::optional<std::string> dump_ir;  // --dump-ir[=STAGE]; "" means the forward graph
@@ -25,6 +26,8 @@ struct Options {
   std::string output;          // -o PATH: write a training executable
   std::optional<int64_t> max_batch;
   std::string runtime_lib_dir;
+  std::string target = "cpu";  // cpu: compiled kernels; interpreter: the reference interpreter only
+  std::string cpu;             // --cpu NAME: the LLVM CPU to compile for (default: this machine's)
   std::vector<std::string> freeze;  // --freeze PREFIX, repeatable
   uint64_t seed = 0;
   int64_t check_grad_parameters = 0;  // 0: every trainable parameter

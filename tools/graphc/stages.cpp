@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "codegen/compile_cpu.h"
 #include "passes/fusion.h"
 #include "passes/memory_plan.h"
 #include "passes/pass_manager.h"
@@ -48,26 +49,17 @@ Graph graph_at_stage(const Graph& forward, const std::string& stage, bool print_
   return g;
 }
 
-runtime::Program compile_program(const std::string& model, const Graph& train_forward, const Graph& eval_forward,
-                                 const Recipe& recipe, int64_t max_batch, bool print_passes) {
-  passes::PassManagerOptions options;
-  options.verify = true;
-  passes::PassManager pm = passes::standard_pass_manager(options);
-  runtime::Program p;
-  p.model = model;
-  p.recipe = recipe;
-  p.max_batch = max_batch;
-  p.train = train_forward;
-  pm.run(p.train);
-  if (print_passes) std::cerr << pm.log_text();
-  p.eval = eval_forward;
-  passes::simplify(p.eval);
-  return p;
+codegen::cpu::LlvmModule compile_cpu_backend(runtime::Program& program, const codegen::cpu::CpuTarget& target) {
+  codegen::CompiledCpuProgram compiled = codegen::compile_cpu(program);
+  compiled.plan.target_cpu = target.cpu;
+  compiled.plan.target_features = target.features;
+  program.cpu = std::move(compiled.plan);
+  return codegen::cpu::emit_module(compiled.kernels, program.model, target);
 }
 
-}  // namespace graphc::cli
-
-namespace graphc::cli {
+codegen::cpu::CpuTarget cpu_target(const std::string& name) {
+  return name.empty() ? codegen::cpu::CpuTarget::host() : codegen::cpu::CpuTarget::named(name);
+}
 
 bool run_check_grad(const Graph& forward, uint64_t seed, int64_t max_parameters, int64_t max_elements) {
   runtime::GradCheckOptions options;

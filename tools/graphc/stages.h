@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "codegen/cpu/llvm_module.h"
 #include "ir/graph.h"
 #include "ir/recipe.h"
 #include "runtime/program.h"
@@ -26,9 +27,14 @@ std::string dump_memory_plan(const Graph& forward, int64_t batch);
 // Prints the per-parameter report; returns whether every parameter passed.
 bool run_check_grad(const Graph& forward, uint64_t seed, int64_t max_parameters, int64_t max_elements);
 
-// The program a trainer executable carries: the training graph through the
-// whole pipeline, and the eval graph.
-runtime::Program compile_program(const std::string& model, const Graph& train_forward, const Graph& eval_forward,
-                                 const Recipe& recipe, int64_t max_batch, bool print_passes);
+
+// The CPU backend for `program`: its kernels lowered and emitted as one
+// optimised LLVM module for `target`, and program.cpu set to the plan that
+// runs them.
+codegen::cpu::LlvmModule compile_cpu_backend(runtime::Program& program, const codegen::cpu::CpuTarget& target);
+
+// This machine's CPU when `name` is empty, else the named LLVM CPU (with the
+// host's triple). Throws graphc::Error for a CPU LLVM does not know.
+codegen::cpu::CpuTarget cpu_target(const std::string& name);
 
 }  // namespace graphc::cli

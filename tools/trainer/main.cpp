@@ -9,11 +9,15 @@
 #include <vector>
 
 #include "ir/error.h"
+#include "runtime/cpu/kernel_abi.h"
 #include "runtime/program.h"
 #include "runtime/trainer/run_trainer.h"
 
 extern "C" const char graphc_program_json[];
 extern "C" const unsigned long graphc_program_json_size;
+// The compiled CPU kernels graphc linked in; weak, so a trainer built with
+// --target interpreter (no kernel object) links too and sees null.
+extern "C" const graphc_kernel_entry graphc_kernel_table[] __attribute__((weak));
 
 int main(int argc, char** argv) {
   graphc::runtime::Program program;
@@ -24,7 +28,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   try {
-    return graphc::runtime::run_trainer(program, std::vector<std::string>(argv + 1, argv + argc));
+    graphc::runtime::LinkedCode code;
+    code.cpu_kernels = graphc_kernel_table;
+    return graphc::runtime::run_trainer(program, std::vector<std::string>(argv + 1, argv + argc), code);
   } catch (const std::exception& e) {  // not a user error: a bug or the machine (out of memory)
     std::cerr << argv[0] << ": internal error: " << e.what() << "\n";
     return 1;
