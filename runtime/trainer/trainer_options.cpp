@@ -109,12 +109,13 @@ std::vector<Flag> flag_table(const Program& program) {
          o.seed = static_cast<uint64_t>(parse_int("seed", v, 0, std::numeric_limits<int64_t>::max()));
          o.seed_given = true;
        }},
-      {"device", "cpu|cuda", "where the steps run",
+      {"device", "cpu|cuda|interpreter",
+       "where the steps run: cpu runs the compiled kernels, interpreter the reference interpreter",
        [](TrainerOptions& o, std::string_view v) {
-         if (v != "cpu" && v != "cuda") bad_value("device", v, "cpu or cuda");
+         if (v != "cpu" && v != "cuda" && v != "interpreter") bad_value("device", v, "cpu, cuda or interpreter");
          o.device = v;
        }},
-      {"threads", "N", "threads for decoding data (0 = all cores)",
+      {"threads", "N", "threads for the compiled kernels and for decoding data (0 = all cores)",
        [](TrainerOptions& o, std::string_view v) {
          o.threads = static_cast<int>(parse_int("threads", v, 0, 4096));
        }},

@@ -31,8 +31,8 @@ struct TrainerOptions {
   double clip_grad_norm = 0;       // 0 = no clipping
   uint64_t seed = 0;               // parameters, split, shuffling, augmentation, dropout
   bool seed_given = false;         // --seed was on the command line
-  std::string device = "cpu";      // cpu | cuda
-  int threads = 0;                 // data decoding threads; 0 = all cores
+  std::string device = "cpu";      // cpu | cuda | interpreter
+  int threads = 0;                 // compute and data decoding threads; 0 = all cores
   double val_fraction = 0;         // share of the training set held out
   bool drop_last = false;          // drop the last partial training batch of each epoch
   bool augment = false;            // random crop (4 px, reflect) and horizontal flip
