@@ -107,7 +107,9 @@ TEST_P(CpuExecutorModels, TrainingAndEvalStepsMatchTheInterpreter) {
   const runtime::StepResult want = reference->train_step(batch, 42, reference_store);
   EXPECT_NEAR(got.loss, want.loss, 1e-4 * std::max(1.0, std::fabs(want.loss))) << "training loss";
   EXPECT_EQ(got.correct.has_value(), want.correct.has_value());
-  if (want.correct) EXPECT_EQ(*got.correct, *want.correct);
+  if (want.correct) {
+    EXPECT_EQ(*got.correct, *want.correct);
+  }
   for (const runtime::ParameterSlot& slot : reference_store.slots()) {
     if (slot.has_gradient())
       expect_close(compiled_store.gradient(slot), reference_store.gradient(slot), slot.name + " gradient");

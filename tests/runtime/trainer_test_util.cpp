@@ -94,10 +94,10 @@ void write_tiny_mnist(const std::string& dir, int train_count, int test_count) {
   write_split("t10k", test_count);
 }
 
-RunOutput run(const Program& program, const std::vector<std::string>& args) {
+RunOutput run(const Program& program, const std::vector<std::string>& args, const LinkedCode& code) {
   std::ostringstream out, err;
   RunOutput r;
-  r.status = run_trainer(program, args, out, err);
+  r.status = run_trainer(program, args, out, err, code);
   r.out = out.str();
   r.err = err.str();
   return r;

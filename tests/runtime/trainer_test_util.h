@@ -12,6 +12,7 @@
 
 #include "data_test_files.h"
 #include "runtime/program.h"
+#include "runtime/trainer/executor.h"
 
 namespace graphc::runtime::trainer_testing {
 
@@ -41,6 +42,7 @@ struct RunOutput {
   std::string out;
   std::string err;
 };
-RunOutput run(const Program& program, const std::vector<std::string>& args);
+// `code`: compiled kernels linked beside the program (none: the interpreter runs).
+RunOutput run(const Program& program, const std::vector<std::string>& args, const LinkedCode& code = {});
 
 }  // namespace graphc::runtime::trainer_testing
