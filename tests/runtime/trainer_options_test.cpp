@@ -86,7 +86,7 @@ TEST(TrainerOptions, BadInputIsAUsageErrorNamingTheFlag) {
   expect_usage_error({"--clip-grad-norm", "0"}, "--clip-grad-norm: '0' is not a number > 0");
   expect_usage_error({"--optimizer", "rmsprop"}, "unknown optimizer 'rmsprop'");
   expect_usage_error({"--schedule", "linear"}, "--schedule:");
-  expect_usage_error({"--device", "tpu"}, "--device: 'tpu' is not cpu or cuda");
+  expect_usage_error({"--device", "tpu"}, "--device: 'tpu' is not cpu, cuda or interpreter");
   expect_usage_error({"--drop-last=yes"}, "--drop-last takes no value");
   expect_usage_error({"--checkpoint-every", "5"}, "--checkpoint-every needs --checkpoint");
   expect_usage_error({"--resume", "a", "--init-from", "b"}, "--resume and --init-from exclude each other");
