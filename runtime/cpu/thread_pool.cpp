@@ -79,7 +79,9 @@ void ThreadPool::parallel_for(graphc_task_fn task, void* const* buffers, int64_t
 }
 
 void ThreadPool::worker(int index) {
-  uint64_t seen = generation_.load(std::memory_order_acquire);
+  // 0, not a load: a job published before this thread first runs must not
+  // count as already seen (parallel_for right after construction hung).
+  uint64_t seen = 0;
   for (;;) {
     spin_then_wait(generation_, seen, [&] { return generation_.load(std::memory_order_acquire) != seen; });
     seen = generation_.load(std::memory_order_acquire);
