@@ -1,7 +1,8 @@
 // Reductions as loop nests: a parallel nest over the output, an accumulator
 // per output element, and sequential inner loops over the reduced axes in
 // ascending order. The order is fixed by the IR, not by the emitter or the
-// thread count, so results are bit-identical run after run.
+// thread count, so results are bit-identical run after run. f32 sums
+// accumulate in f64.
 #include <algorithm>
 #include <limits>
 
@@ -70,7 +71,11 @@ void lower_reduction(Context& ctx, ValueId v) {
   const DType dtype = n.type.dtype;
   const bool is_sum = n.op == OpKind::reduce_sum;
   ReductionLoops loops = reduction_loops(ctx, n, n.ints("axes"), n.b("keepdims"));
-  const ScalarId acc = ctx.kernel().add_scalar(dtype);
+  // f32 sums accumulate in f64: a sequential f32 sum of the 10^4..10^6
+  // terms of a batch-norm statistic or a bias gradient loses three or more
+  // digits, and the sum is latency-bound either way, so f64 costs nothing.
+  const DType acc_type = is_sum && dtype == DType::f32 ? DType::f64 : dtype;
+  const ScalarId acc = ctx.kernel().add_scalar(acc_type);
 
   Body inner;
   ExprPtr x = ctx.value_at(n.operands[0], loops.input_coords, inner);
@@ -78,10 +83,11 @@ void lower_reduction(Context& ctx, ValueId v) {
 
   std::vector<Stmt> outer_body;
   const double init = is_sum ? 0.0 : -std::numeric_limits<double>::infinity();
-  outer_body.push_back(make_let(acc, make_constant(init, dtype)));
+  outer_body.push_back(make_let(acc, make_constant(init, acc_type)));
   for (Stmt& s : wrap_sequential(loops.inner, std::move(inner.stmts))) outer_body.push_back(std::move(s));
   outer_body.push_back(
-      make_store(ctx.materialise_into(v), linearize(loops.outer.coords, n.type.shape), make_scalar(acc, dtype)));
+      make_store(ctx.materialise_into(v), linearize(loops.outer.coords, n.type.shape),
+                 make_cast(make_scalar(acc, acc_type), dtype)));
   append(ctx, ctx.wrap_nest(loops.outer, std::move(outer_body), /*innermost_vectorize=*/false));
 }
 

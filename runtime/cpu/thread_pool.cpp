@@ -40,6 +40,7 @@ int available_cores() {
 
 ThreadPool::ThreadPool(int threads) : threads_(threads <= 0 ? available_cores() : threads) {
   if (threads < 0) throw Error(cat("--threads must be at least 1 (or 0 for all cores), got ", threads));
+  threads_ = std::min(threads_, kMaxThreads);
   runtime_.parallel_for = parallel_for_entry;
   runtime_.pool = this;
   for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker(i); });
@@ -47,7 +48,7 @@ ThreadPool::ThreadPool(int threads) : threads_(threads <= 0 ? available_cores() 
 
 ThreadPool::~ThreadPool() {
   stop_.store(true, std::memory_order_release);
-  generation_.fetch_add(1, std::memory_order_acq_rel);
+  generation_.fetch_add(uint64_t{1} << kPartsBits, std::memory_order_acq_rel);
   generation_.notify_all();
   for (std::thread& t : workers_) t.join();
 }
@@ -68,10 +69,12 @@ void ThreadPool::parallel_for(graphc_task_fn task, void* const* buffers, int64_t
     return;
   }
   job_ = Job{task, buffers, n, extent, parts};
-  // Every worker acknowledges every job, even with no part to run, so none
-  // can still be reading job_ when the next one is written.
-  pending_.store(threads_ - 1, std::memory_order_relaxed);
-  generation_.fetch_add(1, std::memory_order_acq_rel);
+  // Only the workers with a part take part; the others learn from the
+  // generation word alone that the job is not theirs, so they never read
+  // job_ while the next job is being written, and nobody waits for them.
+  pending_.store(parts - 1, std::memory_order_relaxed);
+  const uint64_t count = (generation_.load(std::memory_order_relaxed) >> kPartsBits) + 1;
+  generation_.store(count << kPartsBits | static_cast<uint64_t>(parts), std::memory_order_release);
   generation_.notify_all();
   run_part(job_, 0);
   int left = pending_.load(std::memory_order_acquire);
@@ -86,7 +89,9 @@ void ThreadPool::worker(int index) {
     spin_then_wait(generation_, seen, [&] { return generation_.load(std::memory_order_acquire) != seen; });
     seen = generation_.load(std::memory_order_acquire);
     if (stop_.load(std::memory_order_acquire)) return;
-    if (index < job_.parts) run_part(job_, index);
+    const int parts = static_cast<int>(seen & ((uint64_t{1} << kPartsBits) - 1));
+    if (index >= parts) continue;
+    run_part(job_, index);
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
   }
 }

@@ -33,8 +33,11 @@ class ThreadPool {
 
   void parallel_for(graphc_task_fn task, void* const* buffers, int64_t n, int64_t extent, int64_t work_per_iteration);
 
-  // Loops with less total work than this run on the calling thread.
-  static constexpr int64_t kMinParallelWork = 1 << 14;
+  // Loops with less total work than this (in the kernels' rough operation
+  // counts) run on the calling thread: handing a range to another core
+  // costs microseconds, and far more when that core is busy elsewhere.
+  static constexpr int64_t kMinParallelWork = 1 << 18;
+  static constexpr int kMaxThreads = 256;
 
  private:
   struct Job {
@@ -50,7 +53,10 @@ class ThreadPool {
   graphc_cpu_runtime runtime_;
   std::vector<std::thread> workers_;
   Job job_;
-  std::atomic<uint64_t> generation_{0};  // bumped to publish job_
+  // Published with each job: a job counter above kPartsBits, the job's part
+  // count below, so a worker knows whether it takes part without job_.
+  static constexpr int kPartsBits = 16;
+  std::atomic<uint64_t> generation_{0};
   std::atomic<int> pending_{0};          // workers still running the current job
   std::atomic<bool> stop_{false};
 };
