@@ -133,6 +133,16 @@ ExprPtr make_cast(ExprPtr x, DType to) {
   return finish(std::move(e));
 }
 
+ExprPtr make_philox(ExprPtr seed, ExprPtr stream, ExprPtr counter) {
+  for (const ExprPtr* x : {&seed, &stream, &counter})
+    GRAPHC_ASSERT((*x)->dtype == DType::i64, "philox operands are i64, got ", dtype_name((*x)->dtype));
+  Expr e;
+  e.kind = ExprKind::philox;
+  e.operands = {std::move(seed), std::move(stream), std::move(counter)};
+  e.dtype = DType::i64;
+  return finish(std::move(e));
+}
+
 Stmt make_loop(VarId var, SizeExpr extent, std::vector<Stmt> body, bool parallel, bool vectorize) {
   Stmt s;
   s.kind = StmtKind::loop;
@@ -177,6 +187,15 @@ Stmt make_gemm(Gemm g) {
   return s;
 }
 
+Stmt make_if(ExprPtr condition, std::vector<Stmt> body) {
+  GRAPHC_ASSERT(condition->dtype == DType::boolean, "an if condition must be boolean");
+  Stmt s;
+  s.kind = StmtKind::if_then;
+  s.value = std::move(condition);
+  s.body = std::move(body);
+  return s;
+}
+
 BufferId Kernel::add_buffer(Buffer b) {
   buffers.push_back(std::move(b));
   return static_cast<BufferId>(buffers.size() - 1);
@@ -207,6 +226,10 @@ std::string expr_str(const Expr& e) {
     case ExprKind::load: os << "b" << e.buffer << "[" << e.index.str() << "]"; break;
     case ExprKind::scalar: os << "s" << e.scalar; break;
     case ExprKind::cast: os << dtype_name(e.dtype) << "(" << expr_str(*e.operands[0]) << ")"; break;
+    case ExprKind::philox:
+      os << "philox(" << expr_str(*e.operands[0]) << ", " << expr_str(*e.operands[1]) << ", "
+         << expr_str(*e.operands[2]) << ")";
+      break;
     case ExprKind::op: {
       os << op_name(e.op) << "(";
       for (size_t i = 0; i < e.operands.size(); ++i) os << (i ? ", " : "") << expr_str(*e.operands[i]);
@@ -232,6 +255,10 @@ void print_stmts(std::ostringstream& os, const std::vector<Stmt>& body, int dept
         os << pad << "b" << s.buffer << "[" << s.index.str() << "] = " << expr_str(*s.value) << "\n";
         break;
       case StmtKind::let: os << pad << "s" << s.scalar << " = " << expr_str(*s.value) << "\n"; break;
+      case StmtKind::if_then:
+        os << pad << "if " << expr_str(*s.value) << ":\n";
+        print_stmts(os, s.body, depth + 1);
+        break;
       case StmtKind::accumulate:
         os << pad << "s" << s.scalar << (s.combine == Combine::sum ? " += " : " max= ") << expr_str(*s.value) << "\n";
         break;
@@ -239,7 +266,22 @@ void print_stmts(std::ostringstream& os, const std::vector<Stmt>& body, int dept
         const Gemm& g = s.gemm;
         os << pad << "gemm b" << g.c << " = " << g.alpha << " * b" << g.a << (g.transpose_a ? "^T" : "") << " @ b"
            << g.b << (g.transpose_b ? "^T" : "") << " + " << g.beta << " * b" << g.c << "  m=" << g.m.str()
-           << " n=" << g.n_cols.str() << " k=" << g.k.str() << " batch=" << g.batch.str() << "\n";
+           << " n=" << g.n_cols.str() << " k=" << g.k.str() << " batch=" << g.batch.str();
+        if (g.groups != 1) os << " groups=" << g.groups;
+        if (g.reduce_batch) os << " reduce_batch";
+        if (g.has_b_window) {
+          const GemmWindow& w = g.b_window;
+          auto axis = [&](const GemmWindow::Axis& a) {
+            os << a.grid_scale << "*g+" << a.tap_scale << "*t+" << a.shift << ")/" << a.divisor;
+          };
+          os << " b_window=[c=" << w.channels << " kernel=" << w.kernel_h << "x" << w.kernel_w
+             << " grid=" << w.grid_h << "x" << w.grid_w << " image=" << w.image_h << "x" << w.image_w << " y=(";
+          axis(w.y);
+          os << " x=(";
+          axis(w.x);
+          os << "]";
+        }
+        os << "\n";
         break;
       }
     }

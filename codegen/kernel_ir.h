@@ -84,6 +84,10 @@ enum class ExprKind {
   scalar,      // the current value of scalars[scalar]
   op,          // an elementwise OpKind over operands (not cast: see below)
   cast,        // operands[0] converted to dtype (bool -> 0/1, float -> int truncates)
+  // operands {seed, stream, counter}, all i64; the i64 value m in [0, 2^24)
+  // of runtime::philox_uniform(seed, stream, counter) = m / 2^24, i.e.
+  // philox4x32(counter, stream; seed)[0] >> 8 (runtime/philox.h, bit for bit).
+  philox,
 };
 
 struct Expr;
@@ -109,12 +113,43 @@ ExprPtr make_scalar(ScalarId scalar, DType dtype);
 // An elementwise op; `dtype` is the op's result type as shape inference gives it.
 ExprPtr make_op(OpKind op, std::vector<ExprPtr> operands, DType dtype);
 ExprPtr make_cast(ExprPtr x, DType to);
+ExprPtr make_philox(ExprPtr seed, ExprPtr stream, ExprPtr counter);
 
-// C[b] = alpha * op(A[b]) @ op(B[b]) + beta * C[b] for b < batch, with
-// op(X) = X or X^T. Row-major: A[b] starts at a_offset + b*a_batch_stride and
-// holds op(A) as M x K (K x M when transposed) with row stride lda; same for
-// B (K x N_cols) and C (M x N_cols, row stride ldc). A batch stride of 0
-// reuses the same matrix (a rank-2 weight against a batched activation).
+// A Gemm operand read through a convolution window instead of a matrix: the
+// implicit im2col matrix V[r, col], r = (c, ky, kx) over channels x kernel_h
+// x kernel_w, col = (gy, gx) over grid_h x grid_w, is
+//   image[c*image_h*image_w + (y/s_y)*image_w + x/s_x]  (image at the operand's base)
+// with, per axis, y = gy*grid_scale + ky*tap_scale + shift and s = divisor,
+// and 0 unless y is a multiple of s and y/s lies inside the image. So conv2d
+// reads its input (grid = output positions, scale = stride, tap scale =
+// dilation, shift = -padding, divisor 1) and conv2d_grad_input reads dy as a
+// transposed convolution (grid = input positions, scale 1, tap scale =
+// -dilation, shift = padding, divisor = stride). Nothing is materialised: the
+// emitter gathers V straight from the image while packing.
+struct GemmWindow {
+  struct Axis {
+    int64_t grid_scale = 1, tap_scale = 1, shift = 0, divisor = 1;
+    bool operator==(const Axis&) const = default;
+  };
+  int64_t channels = 0, kernel_h = 1, kernel_w = 1;  // rows of V: channels*kernel_h*kernel_w
+  int64_t grid_h = 1, grid_w = 1;                     // columns of V: grid_h*grid_w
+  int64_t image_h = 1, image_w = 1;                   // one channel plane of the image
+  Axis y, x;
+  int64_t rows() const { return channels * kernel_h * kernel_w; }
+  int64_t cols() const { return grid_h * grid_w; }
+  bool operator==(const GemmWindow&) const = default;
+};
+
+// C[b,g] = alpha * op(A[b,g]) @ op(B[b,g]) + beta * C[b,g] for b < batch and
+// g < groups, with op(X) = X or X^T. Row-major: A[b,g] starts at
+// b*a_batch_stride + g*a_group_stride and holds op(A) as M x K (K x M when
+// transposed) with row stride lda; same for B (K x N_cols) and C (M x N_cols,
+// row stride ldc). A batch stride of 0 reuses the same matrix (a rank-2
+// weight against a batched activation).
+// reduce_batch: C[g] = alpha * sum_b op(A[b,g]) @ op(B[b,g]) + beta * C[g],
+// the batch being one more contracted axis (a weight gradient), summed in
+// ascending b (c_batch_stride unused).
+// b_window: B is V of the window (V^T when transpose_b), ldb unused.
 struct Gemm {
   BufferId a = -1, b = -1, c = -1;
   SizeExpr m, n_cols, k;
@@ -123,6 +158,11 @@ struct Gemm {
   double alpha = 1, beta = 0;
   SizeExpr batch = 1;
   SizeExpr a_batch_stride, b_batch_stride, c_batch_stride;
+  int64_t groups = 1;
+  SizeExpr a_group_stride, b_group_stride, c_group_stride;
+  bool reduce_batch = false;
+  bool has_b_window = false;
+  GemmWindow b_window;
 };
 
 enum class StmtKind {
@@ -131,6 +171,10 @@ enum class StmtKind {
   let,         // scalars[scalar] = value
   accumulate,  // scalars[scalar] = combine(scalars[scalar], value)
   gemm,
+  // if value (boolean) holds: body. What body reads is read only then, so a
+  // guarded load may name an index outside its buffer when value is false
+  // (padding, window edges); body's Lets assign registers set before it.
+  if_then,
 };
 
 // How Accumulate folds. max keeps the first NaN it meets, like the
@@ -144,11 +188,11 @@ struct Stmt {
   SizeExpr extent;
   bool parallel = false;   // iterations are independent (outer loops may be split across threads)
   bool vectorize = false;  // innermost, unit-stride: a hint for the emitter
-  std::vector<Stmt> body;
+  std::vector<Stmt> body;  // loop, if_then
   // store
   BufferId buffer = -1;
   AffineIndex index;
-  // store, let, accumulate
+  // store, let, accumulate; the condition of if_then
   ExprPtr value;
   ScalarId scalar = -1;
   Combine combine = Combine::sum;
@@ -161,6 +205,7 @@ Stmt make_store(BufferId buffer, AffineIndex index, ExprPtr value);
 Stmt make_let(ScalarId scalar, ExprPtr value);
 Stmt make_accumulate(ScalarId scalar, Combine combine, ExprPtr value);
 Stmt make_gemm(Gemm g);
+Stmt make_if(ExprPtr condition, std::vector<Stmt> body);
 
 enum class BufferRole { input, output, scratch };
 

@@ -47,25 +47,24 @@ bool is_lowered(OpKind op) {
     case OpKind::transpose:
     case OpKind::broadcast:
     case OpKind::slice:
-    case OpKind::matmul: return true;
-    // Sources are read from buffers; they are never inside a group.
-    case OpKind::input:
-    case OpKind::parameter:
-    // Not lowered yet (tests/codegen lists them).
-    case OpKind::pad:
-    case OpKind::concat:
+    case OpKind::matmul:
     case OpKind::conv2d:
     case OpKind::conv2d_grad_input:
     case OpKind::conv2d_grad_weight:
+    case OpKind::pad:
+    case OpKind::concat:
+    case OpKind::one_hot:
+    case OpKind::dropout_mask:
     case OpKind::max_pool2d:
     case OpKind::max_pool2d_grad:
     case OpKind::avg_pool2d:
     case OpKind::avg_pool2d_grad:
     case OpKind::softmax:
     case OpKind::log_softmax:
-    case OpKind::softmax_cross_entropy:
-    case OpKind::one_hot:
-    case OpKind::dropout_mask: return false;
+    case OpKind::softmax_cross_entropy: return true;
+    // Sources are read from buffers; they are never inside a group.
+    case OpKind::input:
+    case OpKind::parameter: return false;
   }
   return false;
 }
@@ -205,6 +204,10 @@ ExprPtr Context::compute(ValueId v, const Coords& coords, Body& body) {
     }
     return operand_at(0, in);
   }
+  if (n.op == OpKind::pad) return inline_pad(*this, v, coords, body);
+  if (n.op == OpKind::concat) return inline_concat(*this, v, coords, body);
+  if (n.op == OpKind::one_hot) return inline_one_hot(*this, v, coords, body);
+  if (n.op == OpKind::dropout_mask) return inline_dropout_mask(*this, v, coords, body);
   if (n.op == OpKind::reshape) {
     // Same row-major order: the flat index of the result is the operand's.
     // The driver materialised an in-group operand, so it is a buffer here.
@@ -229,9 +232,11 @@ std::vector<bool> choose_materialised(const Graph& g, const passes::FusedGroup& 
       throw Error(cat("codegen: ", op_name(n.op), " (%", v, ") has no kernel lowering yet"));
     const OpClass cls = n.info().cls;
     if (cls == OpClass::reduction || cls == OpClass::contraction || cls == OpClass::other) materialise[v] = true;
+    if (n.op == OpKind::one_hot || n.op == OpKind::dropout_mask) materialise[v] = false;  // inlined
     // Operands a buffer must hold: matmul reads whole matrices, reshape
     // reads its operand in flat order.
-    if (n.op == OpKind::matmul || n.op == OpKind::reshape)
+    if (n.op == OpKind::matmul || n.op == OpKind::reshape || n.op == OpKind::conv2d ||
+        n.op == OpKind::conv2d_grad_input || n.op == OpKind::conv2d_grad_weight)
       for (ValueId u : n.operands)
         if (ctx.in_group(u)) materialise[u] = true;
   }
@@ -257,7 +262,7 @@ Kernel lower_group(const Graph& g, const passes::FusedGroup& group, std::string 
   Context ctx(g, group, std::move(name));
   const std::vector<bool> materialise = choose_materialised(g, group, ctx);
   for (ValueId v : group.nodes) {
-    if (!materialise[v]) continue;
+    if (!materialise[v] || ctx.is_materialised(v)) continue;  // an earlier lowering may have done it
     const OpKind op = g.node(v).op;
     if (op == OpKind::reduce_sum || op == OpKind::reduce_max)
       lower_reduction(ctx, v);
@@ -265,6 +270,16 @@ Kernel lower_group(const Graph& g, const passes::FusedGroup& group, std::string 
       lower_argmax(ctx, v);
     else if (op == OpKind::matmul)
       lower_matmul(ctx, v);
+    else if (op == OpKind::conv2d)
+      lower_conv2d(ctx, v);
+    else if (op == OpKind::conv2d_grad_input)
+      lower_conv2d_grad_input(ctx, v);
+    else if (op == OpKind::conv2d_grad_weight)
+      lower_conv2d_grad_weight(ctx, v);
+    else if (is_window_op(op))
+      lower_window(ctx, v);
+    else if (is_softmax_op(op))
+      lower_softmax_rows(ctx, v);
     else
       store_values(ctx, {v}, g.type(v).shape);
     ctx.mark_materialised(v);
@@ -272,7 +287,7 @@ Kernel lower_group(const Graph& g, const passes::FusedGroup& group, std::string 
   // Outputs still pending, one nest per distinct shape.
   std::vector<ValueId> pending;
   for (ValueId v : group.outputs)
-    if (!materialise[v]) pending.push_back(v);
+    if (!materialise[v] && !ctx.is_materialised(v)) pending.push_back(v);
   while (!pending.empty()) {
     const Shape shape = g.type(pending.front()).shape;
     std::vector<ValueId> same, rest;

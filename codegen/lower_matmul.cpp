@@ -33,6 +33,13 @@ void lower_matmul(Context& ctx, ValueId v) {
   gemm.a_batch_stride = dim_size(a[ra - 2]) * dim_size(a[ra - 1]);
   gemm.b_batch_stride = rb == 2 ? SizeExpr(0) : dim_size(b[rb - 2]) * dim_size(b[rb - 1]);
   gemm.c_batch_stride = gemm.m * gemm.n_cols;
+  // A rank-2 b against a batched, untransposed a: the samples' rows of a and
+  // of out are contiguous, so the batch folds into M (one bigger GEMM whose
+  // B is packed once per block instead of once per sample).
+  if (rb == 2 && !gemm.transpose_a && !(gemm.batch == SizeExpr(1))) {
+    gemm.m = gemm.batch * gemm.m;
+    gemm.batch = SizeExpr(1);
+  }
   ctx.kernel().body.push_back(make_gemm(gemm));
 }
 

@@ -54,6 +54,8 @@ class Context {
   BufferId materialise_into(ValueId v);
   // From now on v is read from its buffer instead of being recomputed.
   void mark_materialised(ValueId v) { materialised_.insert(v); }
+  bool is_materialised(ValueId v) const { return materialised_.count(v) != 0; }
+  const passes::FusedGroup& group() const { return group_; }
 
   // The value of v at `coords` as an expression, emitting what it needs into `body`.
   ExprPtr value_at(ValueId v, const Coords& coords, Body& body);
@@ -78,5 +80,23 @@ class Context {
 void lower_reduction(Context& ctx, ValueId v);  // reduce_sum, reduce_max
 void lower_argmax(Context& ctx, ValueId v);
 void lower_matmul(Context& ctx, ValueId v);
+void lower_conv2d(Context& ctx, ValueId v);  // lower_conv.cpp
+void lower_conv2d_grad_input(Context& ctx, ValueId v);
+void lower_conv2d_grad_weight(Context& ctx, ValueId v);
+// Window and softmax anchors, with the group's elementwise outputs of their
+// shape computed in their loop bodies (lower_epilogue.h).
+bool is_window_op(OpKind op);  // pools and their gradients
+void lower_window(Context& ctx, ValueId v);  // lower_window.cpp, lower_window_grad.cpp
+bool is_softmax_op(OpKind op);  // softmax, log_softmax, softmax_cross_entropy
+// Lowers v and every other softmax-family node of the group over the same
+// rows in one row nest (lower_softmax.cpp).
+void lower_softmax_rows(Context& ctx, ValueId v);
+
+// Ops Context::compute inlines besides elementwise math and affine movement
+// (lower_inline_ops.cpp).
+ExprPtr inline_pad(Context& ctx, ValueId v, const Coords& coords, Body& body);
+ExprPtr inline_concat(Context& ctx, ValueId v, const Coords& coords, Body& body);
+ExprPtr inline_one_hot(Context& ctx, ValueId v, const Coords& coords, Body& body);
+ExprPtr inline_dropout_mask(Context& ctx, ValueId v, const Coords& coords, Body& body);
 
 }  // namespace graphc::codegen::lowering

@@ -1,44 +1,155 @@
-// The Gemm special form on the CPU.
-#include "codegen/cpu/function_emitter.h"
+// The Gemm special form on the CPU: the driver of the packed GEMM (see
+// gemm_codegen.h for the algorithm and its determinism argument).
+//
+// Work units: the thread pool splits [0, units) where a unit is one MC x NC
+// block of C for one group and one chunk of the batch (all of the batch with
+// reduce_batch, whose C is shared by the samples). A unit packs its own
+// panels on its task's stack, so tasks share nothing but the buffers.
+#include "codegen/cpu/gemm_codegen.h"
 
 namespace graphc::codegen::cpu {
 
-// C = alpha * op(A) @ op(B) + beta * C, loops in i-k-j order: the inner
-// loop walks rows of B and C with unit stride, which LLVM vectorises, and
-// every C element sums its k terms in ascending order (deterministic).
 void FunctionEmitter::emit_gemm(const Gemm& g) {
   const DType t = kernel_.buffers[static_cast<size_t>(g.c)].dtype;
-  llvm::Type* ft = register_type(t);
-  GRAPHC_ASSERT(is_float(t), "gemm on ", dtype_name(t));
-  llvm::Value *m = size(g.m), *ncols = size(g.n_cols), *k = size(g.k);
-  llvm::Value *lda = size(g.lda), *ldb = size(g.ldb), *ldc = size(g.ldc);
-  llvm::Value* alpha = llvm::ConstantFP::get(ft, g.alpha);
-  llvm::Value* beta = llvm::ConstantFP::get(ft, g.beta);
-  counted_loop(size(g.batch), "gemm.batch", [&](llvm::Value* bi) {
-    llvm::Value* a0 = b_.CreateMul(bi, size(g.a_batch_stride));
-    llvm::Value* b0 = b_.CreateMul(bi, size(g.b_batch_stride));
-    llvm::Value* c0 = b_.CreateMul(bi, size(g.c_batch_stride));
-    counted_loop(m, "gemm.i", [&](llvm::Value* i) {
-      llvm::Value* c_row = b_.CreateAdd(c0, b_.CreateMul(i, ldc));
-      counted_loop(ncols, "gemm.init", [&](llvm::Value* j) {
-        llvm::Value* at = b_.CreateAdd(c_row, j);
-        llvm::Value* init = g.beta == 0 ? llvm::ConstantFP::get(ft, 0.0) : b_.CreateFMul(beta, load(g.c, at));
-        store(g.c, at, init);
-      });
-      counted_loop(k, "gemm.k", [&](llvm::Value* kk) {
-        llvm::Value* a_at = g.transpose_a ? b_.CreateAdd(b_.CreateMul(kk, lda), i) : b_.CreateAdd(b_.CreateMul(i, lda), kk);
-        llvm::Value* a = load(g.a, b_.CreateAdd(a0, a_at));
-        if (g.alpha != 1) a = b_.CreateFMul(alpha, a);
-        counted_loop(ncols, "gemm.j", [&](llvm::Value* j) {
-          llvm::Value* b_at =
-              g.transpose_b ? b_.CreateAdd(b_.CreateMul(j, ldb), kk) : b_.CreateAdd(b_.CreateMul(kk, ldb), j);
-          llvm::Value* bv = load(g.b, b_.CreateAdd(b0, b_at));
-          llvm::Value* at = b_.CreateAdd(c_row, j);
-          store(g.c, at, b_.CreateFAdd(load(g.c, at), b_.CreateFMul(a, bv)));
+  const GemmBlocking blocking = choose_gemm_blocking(target_, t, g);
+  GemmEmitter here(*this, g, blocking);
+  parallel(here.unit_count(), here.work_per_unit(), [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {
+    GemmEmitter(e, g, blocking).emit_units(begin, end);
+  });
+}
+
+GemmEmitter::GemmEmitter(FunctionEmitter& e, const Gemm& g, const GemmBlocking& blocking)
+    : e_(e), g_(g), bk_(blocking) {
+  const DType t = e.kernel().buffers[static_cast<size_t>(g.c)].dtype;
+  for (BufferId operand : {g.a, g.b})
+    GRAPHC_ASSERT(e.kernel().buffers[static_cast<size_t>(operand)].dtype == t, "gemm operands of mixed types");
+  t_ = e.register_type(t);
+  vt_ = llvm::FixedVectorType::get(t_, static_cast<unsigned>(bk_.lanes));
+  elem_bytes_ = static_cast<int64_t>(dtype_size(t));
+  m_ = e.size(g.m), n_ = e.size(g.n_cols), k_ = e.size(g.k), batch_ = e.size(g.batch);
+  lda_ = e.size(g.lda), ldb_ = e.size(g.ldb), ldc_ = e.size(g.ldc);
+  a_bs_ = e.size(g.a_batch_stride), b_bs_ = e.size(g.b_batch_stride), c_bs_ = e.size(g.c_batch_stride);
+  a_gs_ = e.size(g.a_group_stride), b_gs_ = e.size(g.b_group_stride), c_gs_ = e.size(g.c_group_stride);
+  tiles_m_ = ceil_div(m_, bk_.mc);
+  tiles_n_ = ceil_div(n_, bk_.nc);
+  batch_units_ = g.reduce_batch ? i64(1) : ceil_div(batch_, bk_.batch_chunk);
+}
+
+llvm::Value* GemmEmitter::unit_count() {
+  return b().CreateMul(b().CreateMul(batch_units_, i64(g_.groups)), b().CreateMul(tiles_m_, tiles_n_));
+}
+
+llvm::Value* GemmEmitter::work_per_unit() {
+  llvm::Value* samples = g_.reduce_batch ? batch_ : min(batch_, i64(bk_.batch_chunk));
+  llvm::Value* tile = b().CreateMul(min(m_, i64(bk_.mc)), min(n_, i64(bk_.nc)));
+  return b().CreateMul(b().CreateMul(tile, max(k_, i64(1))), samples);
+}
+
+void GemmEmitter::emit_units(llvm::Value* begin, llvm::Value* end) {
+  // Packed blocks plus the slack pack_transposed may write past the last panel.
+  ap_ = entry_alloca(t_, bk_.mc * bk_.kc + bk_.lanes * bk_.mr);
+  bp_ = entry_alloca(t_, bk_.kc * bk_.nc + bk_.lanes * bk_.nr());
+  acc_.clear();
+  for (int64_t i = 0; i < bk_.mr * bk_.nv; ++i) acc_.push_back(entry_alloca(vt_, 1));
+
+  const bool reduce = g_.reduce_batch;
+  const bool a_shared = reduce || g_.a_batch_stride.is_zero();  // packed once for all samples of a unit
+  const bool b_shared = reduce || g_.b_batch_stride.is_zero();
+  loop(begin, end, "gemm.unit", [&](llvm::Value* unit) {
+    llvm::Value* tn = b().CreateURem(unit, tiles_n_);
+    llvm::Value* rest = b().CreateUDiv(unit, tiles_n_);
+    llvm::Value* tm = b().CreateURem(rest, tiles_m_);
+    rest = b().CreateUDiv(rest, tiles_m_);
+    llvm::Value* group = b().CreateURem(rest, i64(g_.groups));
+    llvm::Value* batch_unit = b().CreateUDiv(rest, i64(g_.groups));
+    llvm::Value* i0 = b().CreateMul(tm, i64(bk_.mc));
+    llvm::Value* mc = min(i64(bk_.mc), b().CreateSub(m_, i0));
+    llvm::Value* j0 = b().CreateMul(tn, i64(bk_.nc));
+    llvm::Value* nc = min(i64(bk_.nc), b().CreateSub(n_, j0));
+    // One block even when K (or the batch) is 0, so that C = beta * C.
+    llvm::Value* k_blocks_per_sample = max(i64(1), ceil_div(k_, bk_.kc));
+    llvm::Value* k_blocks = reduce ? max(i64(1), b().CreateMul(batch_, k_blocks_per_sample)) : k_blocks_per_sample;
+    llvm::Value* s_begin = reduce ? i64(0) : b().CreateMul(batch_unit, i64(bk_.batch_chunk));
+    llvm::Value* s_end = reduce ? i64(1) : min(batch_, b().CreateAdd(s_begin, i64(bk_.batch_chunk)));
+    loop(i64(0), k_blocks, "gemm.kblock", [&](llvm::Value* kb) {
+      llvm::Value* reduced_sample = reduce ? b().CreateUDiv(kb, k_blocks_per_sample) : i64(0);
+      llvm::Value* pc = b().CreateMul(b().CreateURem(kb, k_blocks_per_sample), i64(bk_.kc));
+      llvm::Value* kc = min(i64(bk_.kc), b().CreateSub(k_, pc));
+      if (reduce) kc = b().CreateSelect(b().CreateICmpSLT(reduced_sample, batch_), kc, i64(0));
+      llvm::Value* first = b().CreateICmpEQ(kb, i64(0));
+      if (a_shared) pack_a(reduced_sample, group, i0, mc, pc, kc);
+      if (b_shared) pack_b(reduced_sample, group, j0, nc, pc, kc);
+      loop(s_begin, s_end, "gemm.sample", [&](llvm::Value* s) {
+        llvm::Value* sample = reduce ? reduced_sample : s;
+        if (!a_shared) pack_a(sample, group, i0, mc, pc, kc);
+        if (!b_shared) pack_b(sample, group, j0, nc, pc, kc);
+        llvm::Value* c_base = b().CreateAdd(b().CreateMul(group, c_gs_), b().CreateAdd(b().CreateMul(i0, ldc_), j0));
+        if (!reduce) c_base = b().CreateAdd(c_base, b().CreateMul(s, c_bs_));
+        loop(i64(0), ceil_div(nc, bk_.nr()), "gemm.jr", [&](llvm::Value* q) {
+          loop(i64(0), ceil_div(mc, bk_.mr), "gemm.ir", [&](llvm::Value* p) {
+            micro_kernel(at(ap_, b().CreateMul(p, b().CreateMul(kc, i64(bk_.mr)))),
+                         at(bp_, b().CreateMul(q, b().CreateMul(kc, i64(bk_.nr())))), kc);
+            llvm::Value* row = b().CreateMul(p, i64(bk_.mr));
+            llvm::Value* col = b().CreateMul(q, i64(bk_.nr()));
+            llvm::Value* c_at = b().CreateAdd(c_base, b().CreateAdd(b().CreateMul(row, ldc_), col));
+            update_c(c_at, min(i64(bk_.mr), b().CreateSub(mc, row)), min(i64(bk_.nr()), b().CreateSub(nc, col)),
+                     first);
+          });
         });
       });
     });
   });
+}
+
+// ---- small IR helpers ----
+
+llvm::Value* GemmEmitter::min(llvm::Value* x, llvm::Value* y) { return b().CreateSelect(b().CreateICmpSLT(x, y), x, y); }
+llvm::Value* GemmEmitter::max(llvm::Value* x, llvm::Value* y) { return b().CreateSelect(b().CreateICmpSGT(x, y), x, y); }
+
+llvm::Value* GemmEmitter::ceil_div(llvm::Value* x, int64_t d) {
+  return b().CreateUDiv(b().CreateAdd(x, i64(d - 1)), i64(d));
+}
+
+llvm::Value* GemmEmitter::entry_alloca(llvm::Type* t, int64_t count) {
+  llvm::BasicBlock& entry = b().GetInsertBlock()->getParent()->getEntryBlock();
+  llvm::IRBuilder<> at_entry(&entry, entry.begin());
+  llvm::AllocaInst* slot = at_entry.CreateAlloca(t, at_entry.getInt64(static_cast<uint64_t>(count)));
+  slot->setAlignment(llvm::Align(64));
+  return slot;
+}
+
+llvm::Value* GemmEmitter::at(llvm::Value* base, llvm::Value* index) { return b().CreateGEP(t_, base, index); }
+llvm::Value* GemmEmitter::at_vector(llvm::Value* base, llvm::Value* index) { return b().CreateGEP(vt_, base, index); }
+
+llvm::Value* GemmEmitter::lane_mask(llvm::Value* valid) {
+  std::vector<llvm::Constant*> ids;
+  for (int64_t l = 0; l < bk_.lanes; ++l) ids.push_back(b().getInt64(static_cast<uint64_t>(l)));
+  llvm::Value* limit = b().CreateVectorSplat(static_cast<unsigned>(bk_.lanes), valid);
+  return b().CreateICmpSLT(llvm::ConstantVector::get(ids), limit);
+}
+
+llvm::Value* GemmEmitter::zero_vector() { return llvm::Constant::getNullValue(vt_); }
+
+void GemmEmitter::if_then_else(llvm::Value* cond, const std::function<void()>& then_body,
+                               const std::function<void()>& else_body) {
+  llvm::Function* fn = b().GetInsertBlock()->getParent();
+  llvm::LLVMContext& ctx = e_.context();
+  auto* then_block = llvm::BasicBlock::Create(ctx, "gemm.then", fn);
+  auto* else_block = llvm::BasicBlock::Create(ctx, "gemm.else", fn);
+  auto* join = llvm::BasicBlock::Create(ctx, "gemm.join", fn);
+  b().CreateCondBr(cond, then_block, else_block);
+  b().SetInsertPoint(then_block);
+  then_body();
+  b().CreateBr(join);
+  b().SetInsertPoint(else_block);
+  else_body();
+  b().CreateBr(join);
+  b().SetInsertPoint(join);
+}
+
+void GemmEmitter::loop(llvm::Value* begin, llvm::Value* end, const char* name,
+                       const std::function<void(llvm::Value*)>& body) {
+  e_.counted_loop(end, name, body, begin);
 }
 
 }  // namespace graphc::codegen::cpu

@@ -108,6 +108,7 @@ llvm::Value* FunctionEmitter::work(const std::vector<Stmt>& body) {
   for (const Stmt& s : body) {
     llvm::Value* w = b_.getInt64(1);
     if (s.kind == StmtKind::loop) w = b_.CreateMul(size(s.extent), work(s.body));
+    if (s.kind == StmtKind::if_then) w = work(s.body);
     if (s.kind == StmtKind::gemm) {
       const Gemm& g = s.gemm;
       w = b_.CreateMul(b_.CreateMul(size(g.batch), size(g.m)), b_.CreateMul(size(g.n_cols), size(g.k)));
@@ -331,6 +332,7 @@ llvm::Value* FunctionEmitter::expr(const Expr& e) {
       return b_.CreateLoad(register_type(e.dtype), scalars_[static_cast<size_t>(e.scalar)]);
     case ExprKind::cast: return convert(expr(*e.operands[0]), e.operands[0]->dtype, e.dtype);
     case ExprKind::op: return op(e);
+    case ExprKind::philox: return philox(e);
   }
   GRAPHC_ASSERT(false, "unknown expression kind");
 }
@@ -372,7 +374,47 @@ void FunctionEmitter::emit_stmt(const Stmt& s) {
       return;
     case StmtKind::accumulate: emit_accumulate(s); return;
     case StmtKind::gemm: emit_gemm(s.gemm); return;
+    case StmtKind::if_then: emit_if(s); return;
   }
+}
+
+void FunctionEmitter::emit_if(const Stmt& s) {
+  llvm::Value* condition = to_bool(expr(*s.value), s.value->dtype);
+  llvm::BasicBlock* then = llvm::BasicBlock::Create(ctx_, "if.then", fn_);
+  llvm::BasicBlock* done = llvm::BasicBlock::Create(ctx_, "if.end", fn_);
+  b_.CreateCondBr(condition, then, done);
+  b_.SetInsertPoint(then);
+  emit_body(s.body);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+}
+
+// Philox4x32-10 exactly as runtime/philox.h writes it: counter (index_lo,
+// index_hi, stream_lo, stream_hi), key (seed_lo, seed_hi), ten rounds of two
+// 32x32->64 multiplies; the result is word 0 shifted right by 8 (24 bits).
+// Plain integer arithmetic, so the vectoriser turns it into vector multiplies.
+llvm::Value* FunctionEmitter::philox(const Expr& e) {
+  llvm::Type* i32 = b_.getInt32Ty();
+  llvm::Type* i64 = b_.getInt64Ty();
+  auto low = [&](llvm::Value* x) { return b_.CreateTrunc(x, i32); };
+  auto high = [&](llvm::Value* x) { return b_.CreateTrunc(b_.CreateLShr(x, 32), i32); };
+  llvm::Value* seed = expr(*e.operands[0]);
+  llvm::Value* stream = expr(*e.operands[1]);
+  llvm::Value* counter = expr(*e.operands[2]);
+  llvm::Value* c[4] = {low(counter), high(counter), low(stream), high(stream)};
+  llvm::Value* k[2] = {low(seed), high(seed)};
+  constexpr uint64_t kMul0 = 0xD2511F53u, kMul1 = 0xCD9E8D57u;
+  constexpr uint32_t kWeyl0 = 0x9E3779B9u, kWeyl1 = 0xBB67AE85u;
+  for (int round = 0; round < 10; ++round) {
+    llvm::Value* p0 = b_.CreateMul(b_.CreateZExt(c[0], i64), b_.getInt64(kMul0));
+    llvm::Value* p1 = b_.CreateMul(b_.CreateZExt(c[2], i64), b_.getInt64(kMul1));
+    llvm::Value* next[4] = {b_.CreateXor(b_.CreateXor(high(p1), c[1]), k[0]), low(p1),
+                            b_.CreateXor(b_.CreateXor(high(p0), c[3]), k[1]), low(p0)};
+    std::copy(std::begin(next), std::end(next), std::begin(c));
+    k[0] = b_.CreateAdd(k[0], b_.getInt32(kWeyl0));
+    k[1] = b_.CreateAdd(k[1], b_.getInt32(kWeyl1));
+  }
+  return b_.CreateZExt(b_.CreateLShr(c[0], 8), i64);
 }
 
 void FunctionEmitter::emit_accumulate(const Stmt& s) {

@@ -69,11 +69,13 @@ class FunctionEmitter {
   llvm::Value* op(const Expr& e);
   llvm::Value* constant(double value, DType t);
   llvm::Value* expr(const Expr& e);
+  llvm::Value* philox(const Expr& e);  // ExprKind::philox: runtime/philox.h in i32 arithmetic
 
   void emit_body(const std::vector<Stmt>& body);
   void emit_stmt(const Stmt& s);
   void emit_loop(const Stmt& s);
   void emit_accumulate(const Stmt& s);
+  void emit_if(const Stmt& s);  // a branch around the body: the vectoriser if-converts it (masked loads)
   void emit_gemm(const Gemm& g);  // emit_gemm.cpp
   // A rough operation count of one execution of `body`, for parallel_for.
   llvm::Value* work(const std::vector<Stmt>& body);

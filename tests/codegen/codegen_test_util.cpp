@@ -105,7 +105,7 @@ void expect_close(const runtime::HostTensor& want, RawBuffer& got, const std::st
     const double w = want.data[static_cast<size_t>(i)], x = got.get(i);
     bool ok;
     if (is_float(want.dtype))
-      ok = (std::isnan(w) && std::isnan(x)) || std::fabs(x - w) <= 1e-4 * std::max(1.0, std::fabs(w));
+      ok = (std::isnan(w) && std::isnan(x)) || x == w || std::fabs(x - w) <= 1e-4 * std::max(1.0, std::fabs(w));
     else
       ok = x == w;
     if (!ok) {

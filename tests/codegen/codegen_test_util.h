@@ -33,7 +33,8 @@ struct InputRange {
 // Lowers `group`, compiles it once, and for each batch size draws fresh
 // inputs (integers uniform in [0, 10)), runs the kernel and the interpreter
 // and compares every group output: floats within relative error 1e-4
-// (|got - want| <= 1e-4 * max(1, |want|)), integers and booleans exactly.
+// (|got - want| <= 1e-4 * max(1, |want|); equal infinities and NaN against
+// NaN match), integers and booleans exactly.
 void check_group_against_interpreter(const Graph& g, const passes::FusedGroup& group,
                                      const std::vector<int64_t>& batch_sizes = {3, 7}, InputRange range = {},
                                      uint64_t seed = 1);

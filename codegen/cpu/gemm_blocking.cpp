@@ -1,0 +1,91 @@
+// Tile sizes of the packed GEMM for a target. The micro-tile fills the vector
+// register file (accumulators + the B vectors of one k + one broadcast of A);
+// KC keeps a B micro-panel (KC x NR) in L1 next to the streaming A panel; MC
+// keeps the packed A block in L2. Only KC changes results (it fixes where the
+// fma chains are cut), so it depends on nothing but the target and the type.
+#include <algorithm>
+#include <cstdlib>
+#include <cstdio>
+#include <string>
+
+#include "codegen/cpu/gemm_codegen.h"
+
+namespace graphc::codegen::cpu {
+
+namespace {
+
+bool has_feature(const CpuTarget& target, const std::string& feature) {
+  std::string f = "+";  // built in steps: g++ 12 misreports "lit" + string (-Wrestrict)
+  f += feature;
+  size_t at = target.features.find(f);
+  while (at != std::string::npos) {
+    const size_t end = at + f.size();
+    if (end == target.features.size() || target.features[end] == ',') return true;
+    at = target.features.find(f, end);
+  }
+  return false;
+}
+
+int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
+
+// A size at a typical batch, for choosing blocks (never for correctness).
+int64_t nominal(const SizeExpr& s) { return std::max<int64_t>(1, s.at(32)); }
+
+// Cycles per element of C for an mr x nv tile on an m x n problem: the
+// padded tiles times the cycles of one k step (two fma and two load ports;
+// the B vectors and the A broadcasts are loads; about a cycle of loop and
+// pointer work), over the multiply-adds the step does.
+double tile_cost(int64_t m, int64_t n, int64_t lanes, int64_t mr, int64_t nv) {
+  const double padded_m = double(round_up(m, mr)), padded_n = double(round_up(n, nv * lanes));
+  const double cycles_per_k = double(std::max(mr * nv, mr + nv)) / 2 + 1;
+  return padded_m * padded_n * cycles_per_k / double(mr * nv * lanes);
+}
+
+}  // namespace
+
+GemmBlocking choose_gemm_blocking(const CpuTarget& target, DType t, const Gemm& g) {
+  GRAPHC_ASSERT(t == DType::f32 || t == DType::f64, "gemm on ", dtype_name(t));
+  GemmBlocking bk;
+  const bool avx512 = has_feature(target, "avx512f");
+  const int64_t vector_bits = avx512 ? 512 : has_feature(target, "avx") ? 256 : 128;
+  const int64_t registers = avx512 ? 32 : 16;
+  const int64_t elem_bits = t == DType::f32 ? 32 : 64;
+  bk.lanes = vector_bits / elem_bits;
+  const int64_t m = nominal(g.m), n = nominal(g.n_cols);
+  // The micro-tile: accumulators + nv B vectors + one broadcast fill the
+  // registers, with at least 8 independent fma chains (latency 4, two
+  // ports); the cheapest for this shape (a 16 x 100 conv wastes less in a
+  // 16 x 16 tile than in 14 x 32). Big problems get 14 x 32 (AVX-512) or 6 x 16.
+  double best = 0;
+  for (int64_t nv = 1; nv <= 4; ++nv)
+    for (int64_t mr = 1; mr * nv + nv + 1 <= registers; ++mr) {
+      if (mr * nv < 8) continue;
+      const double cost = tile_cost(m, n, bk.lanes, mr, nv);
+      if (best == 0 || cost < best * 0.999 || (cost <= best * 1.001 && mr * nv > bk.mr * bk.nv))
+        best = cost, bk.mr = mr, bk.nv = nv;
+    }
+  bk.kc = t == DType::f32 ? 256 : 128;
+  bk.mc = bk.mr * std::max<int64_t>(1, 168 / bk.mr);
+  bk.nc = bk.nr() * std::max<int64_t>(1, 512 / bk.nr());
+  if (const char* tune = std::getenv("GRAPHC_GEMM_TUNE")) {  // bench/gemm_bench.cpp's knob: "mr,nv,mc,nc"
+    long mr = 0, nv = 0, mc = 0, nc = 0;
+    if (std::sscanf(tune, "%ld,%ld,%ld,%ld", &mr, &nv, &mc, &nc) == 4 && mr > 0 && nv > 0 && mc > 0 && nc > 0)
+      bk.mr = mr, bk.nv = nv, bk.mc = round_up(mc, mr), bk.nc = round_up(nc, nv * bk.lanes);
+  }
+  // Cache blocks no larger than the problem, then small enough to give the
+  // pool a few units: a 64x300 weight gradient is still split.
+  bk.mc = std::min(bk.mc, round_up(m, bk.mr));
+  bk.nc = std::min(bk.nc, round_up(n, bk.nr()));
+  const bool shared_operand = g.a_batch_stride.is_zero() || g.b_batch_stride.is_zero();
+  bk.batch_chunk = !g.reduce_batch && shared_operand ? 8 : 1;
+  const int64_t batch_units = g.reduce_batch ? 1 : (nominal(g.batch) + bk.batch_chunk - 1) / bk.batch_chunk;
+  auto units = [&] {
+    return batch_units * g.groups * ((m + bk.mc - 1) / bk.mc) * ((n + bk.nc - 1) / bk.nc);
+  };
+  constexpr int64_t kMinUnits = 8;
+  while (units() < kMinUnits && bk.nc > bk.nr()) bk.nc = round_up(bk.nc / 2, bk.nr());
+  while (units() < kMinUnits && bk.mc > bk.mr) bk.mc = round_up(bk.mc / 2, bk.mr);
+  return bk;
+}
+
+}  // namespace graphc::codegen::cpu

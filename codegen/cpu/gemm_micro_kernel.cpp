@@ -1,0 +1,79 @@
+// The GEMM micro-kernel: an MR x NR tile of C in MR * NV vector registers,
+// one fma per register and k (a broadcast of A times a vector of B), k
+// ascending; then the tile is combined into C. Edge tiles run the same
+// kernel on zero-padded panels and only their C update is masked.
+#include "codegen/cpu/gemm_codegen.h"
+
+namespace graphc::codegen::cpu {
+
+void GemmEmitter::micro_kernel(llvm::Value* ap, llvm::Value* bp, llvm::Value* kc) {
+  // The accumulators are stack slots that mem2reg turns into registers.
+  for (llvm::Value* slot : acc_) b().CreateStore(zero_vector(), slot);
+  const llvm::Align vector_align(static_cast<uint64_t>(bk_.lanes * elem_bytes_));
+  const llvm::Align scalar_align(static_cast<uint64_t>(elem_bytes_));
+  loop(i64(0), kc, "gemm.k", [&](llvm::Value* k) {
+    llvm::Value* b_row = at(bp, b().CreateMul(k, i64(bk_.nr())));
+    llvm::Value* a_col = at(ap, b().CreateMul(k, i64(bk_.mr)));
+    std::vector<llvm::Value*> b_vectors;
+    for (int64_t v = 0; v < bk_.nv; ++v)
+      b_vectors.push_back(b().CreateAlignedLoad(vt_, at(b_row, i64(v * bk_.lanes)), vector_align));
+    for (int64_t i = 0; i < bk_.mr; ++i) {
+      llvm::Value* a = b().CreateAlignedLoad(t_, at(a_col, i64(i)), scalar_align);
+      llvm::Value* a_splat = b().CreateVectorSplat(static_cast<unsigned>(bk_.lanes), a);
+      for (int64_t v = 0; v < bk_.nv; ++v) {
+        llvm::Value* slot = acc_[static_cast<size_t>(i * bk_.nv + v)];
+        llvm::Value* acc = b().CreateLoad(vt_, slot);
+        b().CreateStore(b().CreateIntrinsic(llvm::Intrinsic::fma, {vt_}, {a_splat, b_vectors[static_cast<size_t>(v)], acc}),
+                        slot);
+      }
+    }
+  });
+}
+
+void GemmEmitter::update_c(llvm::Value* c_at, llvm::Value* m_rem, llvm::Value* n_rem, llvm::Value* first) {
+  llvm::Value* full = b().CreateAnd(b().CreateICmpEQ(m_rem, i64(bk_.mr)), b().CreateICmpEQ(n_rem, i64(bk_.nr())));
+  auto rows = [&](bool is_first) {
+    if_then_else(
+        full, [&] { update_c_rows(c_at, m_rem, n_rem, is_first, true); },
+        [&] { update_c_rows(c_at, m_rem, n_rem, is_first, false); });
+  };
+  if_then_else(first, [&] { rows(true); }, [&] { rows(false); });
+}
+
+// first: C = alpha*acc + beta*C (C unread when beta is 0: it may hold
+// anything); later KC blocks: C = C + alpha*acc.
+void GemmEmitter::update_c_rows(llvm::Value* c_at, llvm::Value* m_rem, llvm::Value* n_rem, bool first, bool full) {
+  llvm::Value* c = e_.buffer_pointer(g_.c);
+  const llvm::Align align(static_cast<uint64_t>(elem_bytes_));
+  const unsigned lanes = static_cast<unsigned>(bk_.lanes);
+  llvm::Value* alpha = b().CreateVectorSplat(lanes, llvm::ConstantFP::get(t_, g_.alpha));
+  llvm::Value* beta = b().CreateVectorSplat(lanes, llvm::ConstantFP::get(t_, g_.beta));
+  for (int64_t i = 0; i < bk_.mr; ++i) {
+    llvm::Value* row_valid = b().CreateVectorSplat(lanes, b().CreateICmpSLT(i64(i), m_rem));
+    llvm::Value* row = b().CreateAdd(c_at, b().CreateMul(i64(i), ldc_));
+    for (int64_t v = 0; v < bk_.nv; ++v) {
+      llvm::Value* ptr = at(c, b().CreateAdd(row, i64(v * bk_.lanes)));
+      llvm::Value* mask =
+          full ? nullptr : b().CreateAnd(row_valid, lane_mask(b().CreateSub(n_rem, i64(v * bk_.lanes))));
+      llvm::Value* value = b().CreateLoad(vt_, acc_[static_cast<size_t>(i * bk_.nv + v)]);
+      if (g_.alpha != 1) value = b().CreateFMul(alpha, value);
+      if (!(first && g_.beta == 0)) {
+        llvm::Value* old = nullptr;
+        if (full)
+          old = b().CreateAlignedLoad(vt_, ptr, align);
+        else
+          old = b().CreateMaskedLoad(vt_, ptr, align, mask, zero_vector());
+        if (!first)
+          value = b().CreateFAdd(old, value);
+        else
+          value = b().CreateFAdd(value, g_.beta == 1 ? old : b().CreateFMul(beta, old));
+      }
+      if (full)
+        b().CreateAlignedStore(value, ptr, align);
+      else
+        b().CreateMaskedStore(value, ptr, align, mask);
+    }
+  }
+}
+
+}  // namespace graphc::codegen::cpu
