@@ -92,7 +92,7 @@ void ThreadPool::worker(int index) {
     const int parts = static_cast<int>(seen & ((uint64_t{1} << kPartsBits) - 1));
     if (index >= parts) continue;
     run_part(job_, index);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_all();  // all: waiters share wake-up slots
   }
 }
 
