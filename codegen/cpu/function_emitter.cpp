@@ -86,7 +86,48 @@ void FunctionEmitter::parallel(llvm::Value* extent, llvm::Value* work_per_iterat
   b_.CreateCall(parallel_for_type, parallel_for, {rt_, task.fn_, fn_->getArg(0), n_, extent, work_per_iteration});
 }
 
+namespace {
+
+// Whether an expression reads a scalar not yet assigned in this iteration.
+bool reads_carried(const Expr& e, const std::vector<bool>& assigned) {
+  if (e.kind == ExprKind::scalar && !assigned[static_cast<size_t>(e.scalar)]) return true;
+  for (const ExprPtr& o : e.operands)
+    if (reads_carried(*o, assigned)) return true;
+  return false;
+}
+
+// Whether no value flows from one iteration of a loop with this body to the
+// next: stores and Lets only, every scalar assigned before it is read. Then
+// forcing vectorisation cannot reorder arithmetic (a forced hint lets LLVM
+// reassociate reductions, which the IR's fixed summation order forbids).
+bool iterations_independent(const std::vector<Stmt>& body, std::vector<bool>& assigned) {
+  for (const Stmt& s : body) {
+    switch (s.kind) {
+      case StmtKind::loop:
+      case StmtKind::accumulate:
+      case StmtKind::gemm: return false;
+      case StmtKind::store:
+        if (reads_carried(*s.value, assigned)) return false;
+        break;
+      case StmtKind::let:
+        if (reads_carried(*s.value, assigned)) return false;
+        assigned[static_cast<size_t>(s.scalar)] = true;
+        break;
+      case StmtKind::if_then:
+        if (reads_carried(*s.value, assigned) || !iterations_independent(s.body, assigned)) return false;
+        break;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 void FunctionEmitter::emit_loop(const Stmt& s) {
+  std::vector<bool> assigned(kernel_.scalars.size(), false);
+  // LLVM leaves loops under 16 iterations scalar by default; the IR knows
+  // these are worth vectorising (lenet's 14- and 10-wide rows, 5-wide pools).
+  const bool force_vectorize = s.vectorize && iterations_independent(s.body, assigned);
   auto run = [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {
     e.counted_loop(
         end, loop_name(s.var),
@@ -95,7 +136,7 @@ void FunctionEmitter::emit_loop(const Stmt& s) {
           e.emit_body(s.body);
           e.vars_[static_cast<size_t>(s.var)] = nullptr;
         },
-        begin);
+        begin, force_vectorize);
   };
   if (s.parallel)
     parallel(size(s.extent), work(s.body), run);
@@ -340,7 +381,8 @@ llvm::Value* FunctionEmitter::expr(const Expr& e) {
 // ---- statements ----
 // for (i = 0; i < extent; ++i) body(i)
 void FunctionEmitter::counted_loop(llvm::Value* end, const std::string& name,
-                                   const std::function<void(llvm::Value*)>& body, llvm::Value* begin) {
+                                   const std::function<void(llvm::Value*)>& body, llvm::Value* begin,
+                                   bool force_vectorize) {
   if (begin == nullptr) begin = b_.getInt64(0);
   llvm::BasicBlock* preheader = b_.GetInsertBlock();
   llvm::BasicBlock* header = llvm::BasicBlock::Create(ctx_, name + ".header", fn_);
@@ -355,7 +397,14 @@ void FunctionEmitter::counted_loop(llvm::Value* end, const std::string& name,
   body(i);
   llvm::Value* next = b_.CreateAdd(i, b_.getInt64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
   i->addIncoming(next, b_.GetInsertBlock());
-  b_.CreateBr(header);
+  llvm::BranchInst* latch = b_.CreateBr(header);
+  if (force_vectorize) {
+    llvm::Metadata* enable[] = {llvm::MDString::get(ctx_, "llvm.loop.vectorize.enable"),
+                                llvm::ConstantAsMetadata::get(b_.getTrue())};
+    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(ctx_, {nullptr, llvm::MDNode::get(ctx_, enable)});
+    loop_id->replaceOperandWith(0, loop_id);
+    latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+  }
   b_.SetInsertPoint(exit);
 }
 

@@ -45,8 +45,10 @@ class FunctionEmitter {
   llvm::Value* load(BufferId buffer, llvm::Value* idx);
   void store(BufferId buffer, llvm::Value* idx, llvm::Value* v);
   // for (i = begin; i < end; ++i) body(i); begin defaults to 0.
+  // force_vectorize: iterations are independent and worth vectorising even
+  // when short (LLVM's loop hint; the caller has checked independence).
   void counted_loop(llvm::Value* end, const std::string& name, const std::function<void(llvm::Value*)>& body,
-                    llvm::Value* begin = nullptr);
+                    llvm::Value* begin = nullptr, bool force_vectorize = false);
   // Runs body(emitter, begin, end) over [0, extent), split across threads
   // when this is the entry function (body is then emitted into an outlined
   // task, whose emitter it receives), as one range otherwise. The body may
