@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "codegen/compile_cpu.h"
+#include "codegen/cuda/cuda_emitter.h"
 #include "frontend/model_registry.h"
 #include "ir/dot.h"
 #include "ir/json.h"
@@ -82,6 +84,11 @@ int run(const Options& o) {
   if (o.emit_llvm) {
     runtime::Program program = model_program(o);
     std::cout << compile_cpu_backend(program, cpu_target(o.cpu)).text();
+    return 0;
+  }
+  if (o.emit_cuda) {
+    runtime::Program program = model_program(o);
+    std::cout << codegen::cuda::emit_cuda(codegen::compile_cpu(program).kernels);
     return 0;
   }
 

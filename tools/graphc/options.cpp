@@ -40,6 +40,8 @@ Looking at it:
   --dot FILE              write the graph of --dump-ir's stage as Graphviz ("-": stdout)
   --emit-llvm             print the CPU kernels of the training and eval steps as
                           optimised LLVM IR (for --model, at --max-batch)
+  --emit-cuda             print the kernels of the training and eval steps as one CUDA C
+                          translation unit (what NVRTC compiles; for --model)
   --check-grad            compare autodiff gradients with finite differences on the
                           reference interpreter (batch 2, double precision)
   --seed S                seed for --check-grad's parameters and batch (default 0)
@@ -78,6 +80,7 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (a == "--check-grad") o.check_grad = true;
     else if (a == "--dump-memory-plan") o.dump_memory_plan = true;
     else if (a == "--emit-llvm") o.emit_llvm = true;
+    else if (a == "--emit-cuda") o.emit_cuda = true;
     else if (a == "--target") o.target = value();
     else if (a == "--cpu") o.cpu = value();
     else if (a == "--model") o.model = value();
@@ -102,6 +105,7 @@ Options parse_options(const std::vector<std::string>& args) {
   if (!o.freeze.empty() && o.model.empty()) throw Error("--freeze applies to --model only");
   if (!o.output.empty() && o.model.empty()) throw Error("-o needs --model NAME");
   if (o.emit_llvm && o.model.empty()) throw Error("--emit-llvm needs --model NAME");
+  if (o.emit_cuda && o.model.empty()) throw Error("--emit-cuda needs --model NAME");
   if (o.target != "cpu" && o.target != "interpreter")
     throw Error(cat("--target: expected cpu or interpreter, got '", o.target, "'"));
   if (o.dump_memory_plan && o.model.empty() && !o.batch_size)

@@ -17,6 +17,7 @@ struct Options {
   bool check_grad = false;
   bool dump_memory_plan = false;
   bool emit_llvm = false;     // print the CPU backend's optimised LLVM module of the program
+  bool emit_cuda = false;     // print the CUDA C of the program's kernels (no toolkit needed)
   std::string model;          // --model NAME
   std::string ir_file;        // --ir FILE (JSON)
   std::optional<std::string> dump_ir;  // --dump-ir[=STAGE]; "" means the forward graph

@@ -1,0 +1,129 @@
+// The Gemm special form as a plain tiled CUDA GEMM: 16 x 16 tiles of C, one
+// thread per element (256 threads), op(A) and op(B) staged through shared
+// memory one 16-wide slice of K at a time. It is the correct-everywhere
+// fallback; cuBLAS takes the plain cases in the executor.
+//
+// Invariants:
+// - Work units (one tile of C for one group and sample) are walked
+//   grid-stride by block, so any grid is correct; the loop bound depends on
+//   blockIdx only, so every thread of a block reaches each __syncthreads.
+// - Each C element sums in a fixed order: ascending sample (reduce_batch),
+//   then ascending k. Padding lanes load 0 on both sides, which adds exact
+//   zeros. C is not read when beta is 0 (it may hold anything).
+// - Transposed operands are loaded with the thread's x along their
+//   contiguous axis (coalesced) and stored transposed into the tile.
+// - A window operand is read through gc_window (the prelude), the index math
+//   of codegen/cpu/gemm_pack.cpp's fetch_window.
+#include <cstdio>
+
+#include "codegen/cuda/cuda_emitter_internal.h"
+#include "ir/error.h"
+
+namespace graphc::codegen::cuda::detail {
+
+namespace {
+
+// Exact: hexadecimal (alpha and beta are finite).
+std::string number(double v, DType t) {
+  char text[64];
+  if (t == DType::f32)
+    std::snprintf(text, sizeof text, "%af", static_cast<double>(static_cast<float>(v)));
+  else
+    std::snprintf(text, sizeof text, "%a", v);
+  return text;
+}
+
+std::string window_call(const Gemm& g, const std::string& r, const std::string& col) {
+  const GemmWindow& w = g.b_window;
+  std::ostringstream s;
+  s << "gc_window(" << buffer_name(g.b) << " + b_base, " << r << ", " << col << ", " << w.kernel_h << "LL, "
+    << w.kernel_w << "LL, " << w.grid_w << "LL, " << w.image_h << "LL, " << w.image_w << "LL, " << w.y.grid_scale
+    << "LL, " << w.y.tap_scale << "LL, " << w.y.shift << "LL, " << w.y.divisor << "LL, " << w.x.grid_scale << "LL, "
+    << w.x.tap_scale << "LL, " << w.x.shift << "LL, " << w.x.divisor << "LL)";
+  return s.str();
+}
+
+}  // namespace
+
+void write_gemm(const Kernel& kernel, const Gemm& g, std::ostringstream& out) {
+  const DType t = kernel.buffers[static_cast<size_t>(g.c)].dtype;
+  GRAPHC_ASSERT(t == DType::f32 || t == DType::f64, "the CUDA Gemm supports f32 and f64, not ", dtype_name(t));
+  for (BufferId operand : {g.a, g.b})
+    GRAPHC_ASSERT(kernel.buffers[static_cast<size_t>(operand)].dtype == t, "gemm operands of mixed types");
+  GRAPHC_ASSERT(g.groups >= 1, "a Gemm needs at least one group");
+  const std::string T = memory_type(t);
+  const std::string A = buffer_name(g.a), B = buffer_name(g.b), C = buffer_name(g.c);
+  const std::string zero = number(0, t);
+
+  out << "  const long long M = " << size_text(g.m) << ", NC = " << size_text(g.n_cols) << ", K = " << size_text(g.k)
+      << ", BATCH = " << size_text(g.batch) << ";\n";
+  out << "  const long long tiles_m = (M + 15) / 16, tiles_n = (NC + 15) / 16;\n";
+  // Units: tiles x groups x samples (reduce_batch: the samples are summed inside a unit).
+  out << "  const long long units = tiles_m * tiles_n * " << g.groups << "LL" << (g.reduce_batch ? "" : " * BATCH")
+      << ";\n";
+  out << "  __shared__ " << T << " a_tile[16][17];\n";
+  out << "  __shared__ " << T << " b_tile[16][17];\n";
+  out << "  const int tx = (int)(threadIdx.x % 16), ty = (int)(threadIdx.x / 16);\n";
+  out << "  for (long long unit = blockIdx.x; unit < units; unit += gridDim.x) {\n";
+  out << "    const long long tn = unit % tiles_n, tm = (unit / tiles_n) % tiles_m;\n";
+  out << "    const long long group = (unit / (tiles_n * tiles_m)) % " << g.groups << "LL;\n";
+  out << "    const long long row0 = tm * 16, col0 = tn * 16;\n";
+  out << "    " << T << " acc = " << zero << ";\n";
+  if (g.reduce_batch) {
+    out << "    for (long long sample = 0; sample < BATCH; ++sample) {\n";
+  } else {
+    out << "    {\n";
+    out << "      const long long sample = unit / (tiles_n * tiles_m * " << g.groups << "LL);\n";
+  }
+  out << "      const long long a_base = sample * " << size_text(g.a_batch_stride) << " + group * "
+      << size_text(g.a_group_stride) << ";\n";
+  out << "      const long long b_base = sample * " << size_text(g.b_batch_stride) << " + group * "
+      << size_text(g.b_group_stride) << ";\n";
+  out << "      for (long long k0 = 0; k0 < K; k0 += 16) {\n";
+  // op(A)[row][k]: A is M x K (row stride lda), or K x M when transposed.
+  if (!g.transpose_a) {
+    out << "        { const long long r = row0 + ty, k = k0 + tx;\n";
+    out << "          a_tile[ty][tx] = (r < M && k < K) ? " << A << "[a_base + r * " << size_text(g.lda) << " + k] : "
+        << zero << "; }\n";
+  } else {
+    out << "        { const long long r = row0 + tx, k = k0 + ty;\n";
+    out << "          a_tile[tx][ty] = (r < M && k < K) ? " << A << "[a_base + k * " << size_text(g.lda) << " + r] : "
+        << zero << "; }\n";
+  }
+  // op(B)[k][col]: B is K x NC, or NC x K when transposed; a window is V (K x NC) or V^T.
+  if (!g.transpose_b) {
+    const std::string at = g.has_b_window ? window_call(g, "k", "c")
+                                          : B + "[b_base + k * " + size_text(g.ldb) + " + c]";
+    out << "        { const long long k = k0 + ty, c = col0 + tx;\n";
+    out << "          b_tile[ty][tx] = (k < K && c < NC) ? " << at << " : " << zero << "; }\n";
+  } else {
+    const std::string at = g.has_b_window ? window_call(g, "c", "k")
+                                          : B + "[b_base + c * " + size_text(g.ldb) + " + k]";
+    out << "        { const long long k = k0 + tx, c = col0 + ty;\n";
+    out << "          b_tile[tx][ty] = (k < K && c < NC) ? " << at << " : " << zero << "; }\n";
+  }
+  out << "        __syncthreads();\n";
+  out << "        for (int kk = 0; kk < 16; ++kk) acc += a_tile[ty][kk] * b_tile[kk][tx];\n";
+  out << "        __syncthreads();\n";
+  out << "      }\n";
+  out << "    }\n";
+  // C update: C = alpha * acc + beta * C, C unread when beta is 0.
+  out << "    const long long r = row0 + ty, c = col0 + tx;\n";
+  out << "    if (r < M && c < NC) {\n";
+  std::string c_at = std::string("group * ") + size_text(g.c_group_stride) + " + r * " + size_text(g.ldc) + " + c";
+  if (!g.reduce_batch)
+    c_at = std::string("unit / (tiles_n * tiles_m * ") + std::to_string(g.groups) + "LL) * " + size_text(g.c_batch_stride) +
+           std::string(" + ") + c_at;
+  out << "      const long long at = " << c_at << ";\n";
+  std::string value = g.alpha == 1 ? std::string("acc") : number(g.alpha, t) + " * acc";
+  if (g.beta != 0) {
+    value += " + ";
+    if (g.beta != 1) value += number(g.beta, t) + " * ";
+    value += C + "[at]";
+  }
+  out << "      " << C << "[at] = " << value << ";\n";
+  out << "    }\n";
+  out << "  }\n";
+}
+
+}  // namespace graphc::codegen::cuda::detail

@@ -1,0 +1,68 @@
+// Shared by the CUDA emitter's files: the translation of Kernel IR
+// expressions and statements into CUDA C text for one __global__ function
+// (cuda_emitter_body.cpp), and the Gemm kernel (cuda_emitter_gemm.cpp).
+//
+// Invariant: every declared local is read (NVRTC warns about unused or
+// set-but-unused variables, and a warning fails the compile), so scalars
+// and loop variables are declared only where the statement reads them.
+#pragma once
+
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "codegen/kernel_ir.h"
+
+namespace graphc::codegen::cuda::detail {
+
+// C type of a value held in a register / stored in memory.
+std::string register_type(DType t);
+std::string memory_type(DType t);
+std::string size_text(const SizeExpr& s);  // a long long expression of n
+std::string safe_identifier(const std::string& name);
+std::string buffer_name(BufferId b);
+std::string var_name(VarId v);
+std::string scalar_name(ScalarId s);
+
+// What a statement subtree reads and writes.
+struct Uses {
+  std::set<VarId> vars;           // loop variables read
+  std::set<ScalarId> scalars_read;
+  std::set<BufferId> loaded, stored;
+};
+void collect_uses(const Stmt& s, Uses& uses);
+void collect_uses(const Expr& e, Uses& uses);
+
+// Writes CUDA C for statements run by one thread.
+class BodyWriter {
+ public:
+  BodyWriter(const Kernel& kernel, std::ostringstream& out, std::set<ScalarId> live_scalars)
+      : kernel_(kernel), out_(out), live_(std::move(live_scalars)) {}
+
+  std::string expr(const Expr& e);
+  std::string index(const AffineIndex& ix);
+  // `v` (of type `from`) converted to `to`, as the interpreter converts.
+  std::string convert(const std::string& v, DType from, DType to);
+  void stmt(const Stmt& s, int indent);
+  void body(const std::vector<Stmt>& stmts, int indent);
+  // Declarations of the live scalars, initialised to 0.
+  void declare_scalars(int indent);
+
+ private:
+  std::string to_bool(const std::string& v, DType from);
+  std::string op(const Expr& e);
+  std::string constant(double value, DType t);
+  std::string load(BufferId b, const AffineIndex& ix);
+  std::ostream& line(int indent);
+
+  const Kernel& kernel_;
+  std::ostringstream& out_;
+  std::set<ScalarId> live_;  // scalars read somewhere in the function: the others' writes are dead
+};
+
+// The tiled GEMM kernel body for `g` (the function's signature is written by the caller).
+void write_gemm(const Kernel& kernel, const Gemm& g, std::ostringstream& out);
+constexpr int kGemmTile = 16;
+
+}  // namespace graphc::codegen::cuda::detail

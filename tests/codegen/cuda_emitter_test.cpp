@@ -1,0 +1,157 @@
+// The CUDA C emitter: the CI requirement that every kernel of every zoo
+// model (training and eval steps) compiles with NVRTC for sm_90 without an
+// error or a warning, one translation unit per model; and the structure of
+// the emitted code (kernel names, grid-stride loops, reductions sequential
+// inside a thread, the Gemm's tiles). No GPU is needed: nothing runs.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "codegen/compile_cpu.h"
+#include "codegen/cuda/cuda_emitter.h"
+#include "codegen/lower_group.h"
+#include "frontend/model_registry.h"
+#include "runtime/compile_program.h"
+#include "tests/codegen/codegen_test_util.h"
+
+#ifdef GRAPHC_HAVE_NVRTC
+#include "codegen/cuda/nvrtc_compiler.h"
+#endif
+
+namespace graphc::codegen {
+namespace {
+
+using cuda::CudaModule;
+using cuda::emit_cuda_module;
+using testing::make_group;
+
+std::vector<Kernel> zoo_kernels(const std::string& model) {
+  const ModelDef& def = get_model(model);
+  runtime::Program program = runtime::compile_program(model, build_model(def, Mode::train),
+                                                      build_model(def, Mode::eval), def.recipe, 64);
+  return compile_cpu(program).kernels;
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+class CudaEmitterZoo : public ::testing::TestWithParam<std::string> {};
+
+// Every kernel of the model, both steps, in one translation unit through
+// NVRTC with no cache (compile_with_nvrtc): a warning is an error there.
+TEST_P(CudaEmitterZoo, EveryKernelCompilesWithNvrtcForSm90) {
+#ifndef GRAPHC_HAVE_NVRTC
+  GTEST_SKIP() << "graphc was built without the CUDA toolkit (GRAPHC_HAVE_NVRTC undefined): nothing compiles CUDA C";
+#else
+  const std::vector<Kernel> kernels = zoo_kernels(GetParam());
+  const CudaModule module = emit_cuda_module(kernels);
+  size_t statements = 0;
+  for (const Kernel& k : kernels) statements += k.body.size();
+  ASSERT_GT(module.functions.size(), 0u);
+  ASSERT_LE(module.functions.size(), statements);
+  for (const cuda::CudaFunction& f : module.functions)
+    EXPECT_EQ(count(module.source, "void __launch_bounds__(" + std::to_string(f.block_threads) + ") " + f.name + "("),
+              1u)
+        << f.name;
+  const auto start = std::chrono::steady_clock::now();
+  cuda::NvrtcOptions options;
+  options.arch = "sm_90";
+  const cuda::CudaBinary binary = cuda::compile_with_nvrtc(GetParam() + ".cu", module.source, options);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GT(binary.cubin.size(), 0u);
+  for (const cuda::CudaFunction& f : module.functions)
+    EXPECT_NE(binary.ptx.find(".entry " + f.name + "("), std::string::npos) << f.name;
+  RecordProperty("nvrtc_seconds", std::to_string(seconds));
+#endif
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, CudaEmitterZoo,
+                         ::testing::Values("linreg", "mnist_logreg", "mnist_mlp", "lenet", "cifar_cnn", "resnet18"));
+
+// ---- structure ----
+
+TEST(CudaEmitter, ElementwiseNestIsOneFlattenedGridStrideLoop) {
+  Graph g;
+  ValueId a = g.add_input("a", {DType::f32, {kBatch, 3, 8}}, InputRole::data);
+  ValueId b = g.add_input("b", {DType::f32, {kBatch, 3, 8}}, InputRole::data);
+  ValueId sum = g.add(OpKind::add, {a, b});
+  ValueId out = g.add(OpKind::relu, {sum});
+  const Kernel k = lower_group(g, make_group(g, {sum, out}, {out}), "ew");
+  const CudaModule m = emit_cuda_module({k});
+  ASSERT_EQ(m.functions.size(), 1u);
+  EXPECT_EQ(m.functions[0].name, "ew_s0");
+  EXPECT_NE(m.source.find("extern \"C\" __global__ void __launch_bounds__(256) ew_s0(float* b0, float* b1, float* b2, "
+                          "long long n)"),
+            std::string::npos)
+      << m.source;
+  EXPECT_NE(m.source.find("t += (long long)gridDim.x * blockDim.x"), std::string::npos) << m.source;
+  // All three loops are one range: no loop inside the thread.
+  EXPECT_NE(m.source.find("const long long total = (n) * 3LL * 8LL;"), std::string::npos) << m.source;
+  const std::string body = m.source.substr(m.source.find("ew_s0"));
+  EXPECT_EQ(count(body, "for ("), 1u) << body;
+  EXPECT_NE(body.find("gc_max("), std::string::npos) << body;  // relu keeps NaN
+  ASSERT_EQ(m.functions[0].work.size(), 3u);
+  EXPECT_EQ(m.functions[0].threads_wanted(5), 5 * 3 * 8);
+}
+
+TEST(CudaEmitter, ReductionLoopIsSequentialInsideAThread) {
+  Graph g;
+  ValueId x = g.add_input("x", {DType::f32, {kBatch, 100}}, InputRole::data);
+  ValueId sq = g.add(OpKind::mul, {x, x});
+  ValueId total = g.add(OpKind::reduce_sum, {sq}, {{"axes", std::vector<int64_t>{1}}, {"keepdims", false}});
+  const Kernel k = lower_group(g, make_group(g, {sq, total}, {total}), "rowsum");
+  const CudaModule m = emit_cuda_module({k});
+  ASSERT_EQ(m.functions.size(), 1u);
+  const std::string& s = m.source;
+  // The rows are the grid-stride range; the 100 terms a loop in the thread, in order, no atomics.
+  EXPECT_NE(s.find("const long long total = (n);"), std::string::npos) << s;
+  EXPECT_NE(s.find("< 100LL; ++i"), std::string::npos) << s;
+  EXPECT_EQ(s.find("atomic"), std::string::npos) << s;
+  EXPECT_EQ(m.functions[0].threads_wanted(7), 7);
+}
+
+TEST(CudaEmitter, GemmIsATiledKernelHonouringTransposes) {
+  Graph g;
+  ValueId a = g.add_input("a", {DType::f32, {kBatch, 5}}, InputRole::data);
+  ValueId w = g.add_input("w", {DType::f32, {7, 5}}, InputRole::data);
+  ValueId y = g.add(OpKind::matmul, {a, w}, {{"transpose_a", false}, {"transpose_b", true}});
+  const Kernel k = lower_group(g, make_group(g, {y}), "mm");
+  const CudaModule m = emit_cuda_module({k});
+  ASSERT_EQ(m.functions.size(), 1u);
+  const std::string& s = m.source;
+  EXPECT_NE(s.find("__shared__ float a_tile[16][17];"), std::string::npos) << s;
+  EXPECT_EQ(count(s, "__syncthreads();"), 2u) << s;
+  EXPECT_NE(s.find("unit += gridDim.x"), std::string::npos) << s;
+  // B^T (7 x 5, row stride 5) is read along k by the thread's x and stored transposed.
+  EXPECT_NE(s.find("b_tile[tx][ty] = (k < K && c < NC) ? b1[b_base + c * 5LL + k]"), std::string::npos) << s;
+  // beta = 0: C is written, never read.
+  EXPECT_NE(s.find("b2[at] = acc;"), std::string::npos) << s;
+}
+
+TEST(CudaEmitter, IdenticalFunctionsShareOneCompiledBody) {
+  Graph g;
+  ValueId a = g.add_input("a", {DType::f32, {kBatch, 4}}, InputRole::data);
+  ValueId e = g.add(OpKind::exp, {a});
+  const Kernel first = lower_group(g, make_group(g, {e}), "first");
+  const Kernel second = lower_group(g, make_group(g, {e}), "second");
+  const CudaModule m = emit_cuda_module({first, second});
+  ASSERT_EQ(m.functions.size(), 2u);
+  EXPECT_EQ(count(m.source, "__device__ __noinline__ void gc_shared_0(float* b0, float* b1, long long n)"), 1u)
+      << m.source;
+  EXPECT_EQ(count(m.source, "  gc_shared_0(b0, b1, n);\n"), 2u) << m.source;
+  EXPECT_NE(m.source.find("expf("), std::string::npos) << m.source;
+}
+
+TEST(CudaEmitter, Fp16BuffersAreRefusedWithAMessage) {
+  Kernel k;
+  k.name = "half";
+  k.add_buffer({"%0", DType::f16, SizeExpr(4), BufferRole::input, 0});
+  k.body.push_back(make_loop(k.new_var(), SizeExpr(4), {}, true));
+  EXPECT_THROW(emit_cuda_module({k}), Error);
+}
+
+}  // namespace
+}  // namespace graphc::codegen
