@@ -16,6 +16,7 @@
 #include "codegen/cuda/nvrtc_compiler.h"
 #include "ir/error.h"
 #include "tests/runtime/data_test_files.h"
+#include "tests/scoped_env.h"
 
 namespace graphc::codegen::cuda {
 namespace {
@@ -31,27 +32,7 @@ extern "C" __global__ void scale(float* data, float factor, long long n) {
 }
 )";
 
-// Sets (or, with nullopt, unsets) an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value)
-      ::setenv(name, value->c_str(), 1);
-    else
-      ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_)
-      ::setenv(name_, old_->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using graphc::testing::ScopedEnv;
 
 NvrtcOptions for_arch(const std::string& arch) {
   NvrtcOptions options;

@@ -20,6 +20,7 @@
 #include "runtime/cuda/cuda_availability.h"
 #include "runtime/cuda/failed_call.h"
 #include "tests/runtime/data_test_files.h"
+#include "tests/scoped_env.h"
 
 namespace graphc::runtime::cuda {
 namespace {
@@ -27,27 +28,7 @@ namespace {
 using data::testing::TempDir;
 using data::testing::write_bytes;
 
-// Sets (or, with nullopt, unsets) an environment variable for one scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value)
-      ::setenv(name, value->c_str(), 1);
-    else
-      ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_)
-      ::setenv(name_, old_->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using graphc::testing::ScopedEnv;
 
 std::string error_of(const std::function<void()>& action) {
   try {
