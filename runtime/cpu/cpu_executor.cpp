@@ -1,6 +1,6 @@
-// See cpu_executor.h. Pointers are bound per step from the plan's buffer
-// references (a few hundred pointer computations, nothing next to a step);
-// everything else (kernel lookup, allocation, name resolution) happens once.
+// See cpu_executor.h. Every buffer reference is resolved once (names to
+// slots and inputs); a step only adds offsets to base pointers. Kernel
+// lookup and allocation also happen once.
 #include "runtime/cpu/cpu_executor.h"
 
 #include <algorithm>
@@ -58,12 +58,23 @@ void write_element(void* p, DType t, int64_t i, double v) {
   throw Error(cat("the compiled CPU backend cannot feed a ", dtype_name(t), " input"));
 }
 
+// A plan's buffer reference resolved against the graph and the store once,
+// so binding a step's pointers does no name lookups.
+struct BoundRef {
+  Storage storage = Storage::arena;
+  int64_t offset = 0;                   // arena, scratch
+  size_t fed = 0;                       // input: index into the runner's fed inputs
+  const ParameterSlot* slot = nullptr;  // parameter, gradient
+  double value = 0;                     // constant
+};
+
 // One graph (training or eval step) bound to its plan and its memory.
 class GraphRunner {
  public:
   GraphRunner(const Graph& g, const CpuGraphPlan& plan, const ParameterStore& store, const KernelResolver& kernels,
               int64_t max_batch)
-      : graph_(g), plan_(plan), max_batch_(max_batch), arena_(plan.arena_bytes), scratch_(plan.scratch_bytes) {
+      : graph_(g), max_batch_(max_batch), arena_bytes_(plan.arena_bytes), scratch_bytes_(plan.scratch_bytes),
+        arena_(plan.arena_bytes), scratch_(plan.scratch_bytes) {
     for (ValueId v : g.inputs()) {
       const Node& n = g.node(v);
       const InputRole role = *parse_input_role(n.s("role"));
@@ -76,8 +87,8 @@ class GraphRunner {
       fed_.push_back(std::move(fed));
     }
     for (const KernelCall& call : plan.calls) {
-      Call c{kernels(call.kernel), call.buffers, std::vector<void*>(call.buffers.size())};
-      for (const BufferRef& r : call.buffers) check_ref(r, store, call.kernel);
+      Call c{kernels(call.kernel), {}, std::vector<void*>(call.buffers.size())};
+      for (const BufferRef& r : call.buffers) c.refs.push_back(bind(r, store, call.kernel));
       calls_.push_back(std::move(c));
     }
     if (plan.outputs.size() != g.outputs().size())
@@ -86,7 +97,7 @@ class GraphRunner {
       if (plan.outputs[i].name != g.outputs()[i].name)
         throw Error(cat(g.name(), ": the CPU plan's output ", i, " is '", plan.outputs[i].name, "', the graph's '",
                         g.outputs()[i].name, "'"));
-      check_ref(plan.outputs[i].at, store, "output " + plan.outputs[i].name);
+      outputs_.push_back(bind(plan.outputs[i].at, store, "output " + plan.outputs[i].name));
     }
   }
 
@@ -104,9 +115,8 @@ class GraphRunner {
   }
 
   // Where output `i` is after run(); nullptr for a constant output.
-  const void* output(size_t i, const ParameterStore& store) { return pointer(plan_.outputs[i].at, store); }
-  const BufferRef& output_ref(size_t i) const { return plan_.outputs[i].at; }
-  int64_t batch() const { return n_; }
+  const void* output(size_t i, const ParameterStore& store) { return pointer(outputs_[i], store); }
+  const BoundRef& output_ref(size_t i) const { return outputs_[i]; }
 
  private:
   struct Fed {
@@ -118,32 +128,38 @@ class GraphRunner {
   };
   struct Call {
     graphc_kernel_fn fn;
-    std::vector<BufferRef> refs;
+    std::vector<BoundRef> refs;
     std::vector<void*> pointers;
   };
 
-  void check_ref(const BufferRef& r, const ParameterStore& store, const std::string& where) const {
+  // Checks r against the graph, the store and the plan's sizes, and resolves it.
+  BoundRef bind(const BufferRef& r, const ParameterStore& store, const std::string& where) const {
     auto bad = [&](const std::string& why) { throw Error(cat(graph_.name(), ": CPU plan, ", where, ": ", why)); };
+    BoundRef b{r.storage, r.offset, 0, nullptr, r.value};
     switch (r.storage) {
       case Storage::arena:
-        if (r.offset >= std::max<int64_t>(plan_.arena_bytes, 1)) bad(cat("arena offset ", r.offset, " is past the arena"));
-        return;
+        if (r.offset >= std::max<int64_t>(arena_bytes_, 1)) bad(cat("arena offset ", r.offset, " is past the arena"));
+        break;
       case Storage::scratch:
-        if (r.offset >= std::max<int64_t>(plan_.scratch_bytes, 1)) bad(cat("scratch offset ", r.offset, " is past it"));
-        return;
-      case Storage::input:
-        if (std::none_of(fed_.begin(), fed_.end(), [&](const Fed& f) { return f.name == r.name; }))
-          bad(cat("no graph input '", r.name, "'"));
-        return;
+        if (r.offset >= std::max<int64_t>(scratch_bytes_, 1)) bad(cat("scratch offset ", r.offset, " is past it"));
+        break;
+      case Storage::input: {
+        auto it = std::find_if(fed_.begin(), fed_.end(), [&](const Fed& f) { return f.name == r.name; });
+        if (it == fed_.end()) bad(cat("no graph input '", r.name, "'"));
+        b.fed = static_cast<size_t>(it - fed_.begin());
+        break;
+      }
       case Storage::parameter:
-        if (store.find(r.name) == nullptr) bad(cat("no parameter '", r.name, "'"));
-        return;
+        b.slot = store.find(r.name);
+        if (b.slot == nullptr) bad(cat("no parameter '", r.name, "'"));
+        break;
       case Storage::gradient:
-        if (const ParameterSlot* s = store.find(r.name); s == nullptr || !s->has_gradient())
-          bad(cat("no gradient slot for '", r.name, "'"));
-        return;
-      case Storage::constant: return;
+        b.slot = store.find(r.name);
+        if (b.slot == nullptr || !b.slot->has_gradient()) bad(cat("no gradient slot for '", r.name, "'"));
+        break;
+      case Storage::constant: break;
     }
+    return b;
   }
 
   void stage_inputs(const data::Batch& batch, uint64_t seed) {
@@ -172,30 +188,27 @@ class GraphRunner {
     }
   }
 
-  void* pointer(const BufferRef& r, const ParameterStore& store) {
+  void* pointer(const BoundRef& r, const ParameterStore& store) {
     switch (r.storage) {
       case Storage::arena: return arena_.data.get() + r.offset;
       case Storage::scratch: return scratch_.data.get() + r.offset;
-      case Storage::input:
-        for (const Fed& f : fed_)
-          if (f.name == r.name) return const_cast<void*>(f.bound);
-        break;
-      case Storage::parameter:
-        // Kernels write parameters only for state updates of the training
-        // step, which own the store mutably (train_step).
-        return const_cast<float*>(store.value(*store.find(r.name)).data());
-      case Storage::gradient: return const_cast<float*>(store.gradient(*store.find(r.name)).data());
+      case Storage::input: return const_cast<void*>(fed_[r.fed].bound);
+      // Kernels write parameters only for state updates of the training
+      // step, which own the store mutably (train_step).
+      case Storage::parameter: return const_cast<float*>(store.value(*r.slot).data());
+      case Storage::gradient: return const_cast<float*>(store.gradient(*r.slot).data());
       case Storage::constant: return nullptr;
     }
     GRAPHC_ASSERT(false, "unbound buffer reference");
   }
 
   const Graph& graph_;
-  const CpuGraphPlan& plan_;
   int64_t max_batch_;
+  int64_t arena_bytes_, scratch_bytes_;
   AlignedBytes arena_, scratch_;
   std::vector<Fed> fed_;
   std::vector<Call> calls_;
+  std::vector<BoundRef> outputs_;
   int64_t n_ = 0;
 };
 
@@ -227,9 +240,8 @@ class CpuExecutor final : public Executor {
     train_.run(batch, seed, store, pool_);
     for (const Update& u : updates_) {
       std::span<float> to = u.gradient ? store.gradient(*u.slot) : store.value(*u.slot);
-      const BufferRef& from = train_.output_ref(u.output);
-      const bool in_place = from.name == u.slot->name &&
-                            from.storage == (u.gradient ? Storage::gradient : Storage::parameter);
+      const BoundRef& from = train_.output_ref(u.output);
+      const bool in_place = from.slot == u.slot && from.storage == (u.gradient ? Storage::gradient : Storage::parameter);
       if (in_place) continue;
       if (from.storage == Storage::constant) {
         std::fill(to.begin(), to.end(), static_cast<float>(from.value));
