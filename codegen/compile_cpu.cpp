@@ -13,8 +13,8 @@ namespace graphc::codegen {
 
 namespace {
 
-using runtime::cpu::BufferRef;
-using runtime::cpu::Storage;
+using runtime::BufferRef;
+using runtime::Storage;
 
 constexpr int64_t kScratchAlignment = 64;
 
@@ -30,19 +30,19 @@ BufferRef locate(const Graph& g, const passes::MemoryPlan& memory, ValueId v) {
   GRAPHC_ASSERT(false, "%", v, " (", op_name(n.op), ") has no place in the memory plan");
 }
 
-runtime::cpu::CpuGraphPlan compile_graph(const Graph& g, int64_t max_batch, const std::string& prefix,
+runtime::GraphPlan compile_graph(const Graph& g, int64_t max_batch, const std::string& prefix,
                                          std::vector<Kernel>& kernels) {
   const passes::FusionPlan fusion = passes::fuse(g);
   const Graph bound = g.with_batch(max_batch);
   const passes::MemoryPlan memory = passes::plan_memory(bound, fusion);
   passes::check_memory_plan(bound, fusion, memory);
 
-  runtime::cpu::CpuGraphPlan plan;
+  runtime::GraphPlan plan;
   plan.arena_bytes = memory.arena_bytes;
   for (size_t i = 0; i < fusion.groups.size(); ++i) {
     if (!memory.runs_kernel(static_cast<int>(i))) continue;
     Kernel k = lower_group(g, fusion.groups[i], cat(prefix, "_k", i));
-    runtime::cpu::KernelCall call{k.name, {}};
+    runtime::KernelCall call{k.name, {}};
     int64_t scratch = 0;
     for (const Buffer& b : k.buffers) {
       if (b.role != BufferRole::scratch) {

@@ -19,6 +19,8 @@ json program_json(const Program& p) {
           {"train", graph_to_json(p.train)},
           {"eval", graph_to_json(p.eval)}};
   if (p.cpu) j["cpu"] = cpu::cpu_plan_to_json(*p.cpu);
+  if (p.cuda) j["cuda"] = cuda::cuda_plan_to_json(*p.cuda);
+  j["default_device"] = p.default_device;
   return j;
 }
 
@@ -36,6 +38,8 @@ std::string Program::fingerprint() const {
   json j = program_json(*this);
   j.erase("max_batch");  // the same computation, planned for another batch, is the same program
   j.erase("cpu");
+  j.erase("cuda");
+  j.erase("default_device");
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(fnv1a(j.dump())));
   return buf;
@@ -64,6 +68,13 @@ Program program_from_json_text(std::string_view text) {
   verify(p.train);
   verify(p.eval);
   if (j.contains("cpu")) p.cpu = cpu::cpu_plan_from_json(j.at("cpu"));
+  if (j.contains("cuda")) p.cuda = cuda::cuda_plan_from_json(j.at("cuda"));
+  if (j.contains("default_device")) {
+    const json& d = j.at("default_device");
+    if (!d.is_string() || (d != "cpu" && d != "cuda" && d != "interpreter"))
+      throw Error("program: 'default_device' must be \"cpu\", \"cuda\" or \"interpreter\"");
+    p.default_device = d.get<std::string>();
+  }
   return p;
 }
 

@@ -49,11 +49,13 @@ std::unique_ptr<Executor> make_interpreter_executor(const Program& program, cons
 // Compiled code linked into this executable beside the program.
 struct LinkedCode {
   const graphc_kernel_entry* cpu_kernels = nullptr;  // the CPU kernel table, or null
+  std::string_view cuda_cubin;  // the CUDA module for the program's cuda plan, or empty
+  std::string_view cuda_ptx;
 };
 
 // The executor --device asks for: "cpu" runs the compiled kernels when the
-// trainer carries them (the interpreter otherwise), "interpreter" the
-// reference interpreter. threads: compute threads for the compiled kernels
+// trainer carries them (the interpreter otherwise), "cuda" the CUDA kernels
+// on the GPU, "interpreter" the reference interpreter. threads: compute threads for the compiled kernels
 // (0 = all cores). Throws graphc::Error when the choice cannot run here.
 std::unique_ptr<Executor> make_executor(const Program& program, const ParameterStore& store,
                                         const std::string& device, int threads, const LinkedCode& code);

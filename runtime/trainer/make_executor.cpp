@@ -1,9 +1,11 @@
 // Choosing the backend a trainer runs on. The compiled kernels are the
 // default whenever the trainer carries them; the interpreter stays available
 // as the oracle (--device interpreter) and as the fallback of trainers built
-// with graphc --target interpreter.
+// with graphc --target interpreter. --device cuda needs a trainer built with
+// --target cuda and a machine with a driver, a GPU and cuBLAS.
 #include "ir/error.h"
 #include "runtime/cpu/cpu_executor.h"
+#include "runtime/cuda/cuda_executor.h"
 #include "runtime/trainer/executor.h"
 
 namespace graphc::runtime {
@@ -11,8 +13,12 @@ namespace graphc::runtime {
 std::unique_ptr<Executor> make_executor(const Program& program, const ParameterStore& store,
                                         const std::string& device, int threads, const LinkedCode& code) {
   if (device == "interpreter") return make_interpreter_executor(program, store);
-  if (device == "cuda")
-    throw Error("--device cuda: this trainer was built without CUDA support (use --device cpu)");
+  if (device == "cuda") {
+    if (!program.cuda || (code.cuda_cubin.empty() && code.cuda_ptx.empty()))
+      throw Error("--device cuda: this trainer was built without CUDA kernels (use --device cpu, or rebuild it "
+                  "with graphc --target cpu,cuda)");
+    return cuda::make_cuda_executor(program, store, {code.cuda_cubin, code.cuda_ptx});
+  }
   GRAPHC_ASSERT(device == "cpu", "unknown device ", device);
   const bool compiled = program.cpu.has_value() && code.cpu_kernels != nullptr;
   if (!compiled) return make_interpreter_executor(program, store);

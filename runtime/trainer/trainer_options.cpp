@@ -110,7 +110,8 @@ std::vector<Flag> flag_table(const Program& program) {
          o.seed_given = true;
        }},
       {"device", "cpu|cuda|interpreter",
-       "where the steps run: cpu runs the compiled kernels, interpreter the reference interpreter",
+       "where the steps run: cpu runs the compiled CPU kernels, cuda the CUDA kernels on the GPU (trainers built "
+       "with graphc --target cuda), interpreter the reference interpreter",
        [](TrainerOptions& o, std::string_view v) {
          if (v != "cpu" && v != "cuda" && v != "interpreter") bad_value("device", v, "cpu, cuda or interpreter");
          o.device = v;
@@ -198,6 +199,7 @@ TrainerOptions default_trainer_options(const Program& program) {
   TrainerOptions o;
   o.epochs = r.epochs;
   o.batch_size = std::min(r.batch_size, program.max_batch);
+  o.device = program.default_device;
   try {
     o.optimizer.kind = parse_optimizer_kind(r.optimizer);
     o.schedule.kind = parse_schedule_kind(r.schedule);

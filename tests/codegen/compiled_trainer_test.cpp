@@ -22,7 +22,7 @@ struct JitTrainer {
   runtime::Program program;
   std::vector<std::string> names;
   std::vector<graphc_kernel_entry> table;
-  runtime::LinkedCode code() const { return {table.data()}; }
+  runtime::LinkedCode code() const { return {table.data(), {}, {}}; }
 };
 
 JitTrainer jit_trainer(runtime::Program program) {

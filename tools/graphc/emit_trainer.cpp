@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <vector>
 
 #include "runtime/file_io.h"
 
@@ -39,13 +40,22 @@ void run_command(const std::string& what, const std::string& command) {
   if (status != 0) throw Error(cat(what, " failed:\n  ", command, "\n", out));
 }
 
-// An assembler file that embeds `json_path` as graphc_program_json (NUL
-// terminated) and its length as graphc_program_json_size.
-std::string embedding_assembly(const std::string& json_path, size_t size) {
-  return cat(".section .rodata\n", ".global graphc_program_json\n", ".type graphc_program_json, @object\n",
-             ".balign 16\n", "graphc_program_json:\n", ".incbin \"", json_path, "\"\n", ".byte 0\n",
-             ".global graphc_program_json_size\n", ".type graphc_program_json_size, @object\n", ".balign 8\n",
-             "graphc_program_json_size:\n", ".quad ", size, "\n", ".section .note.GNU-stack,\"\",@progbits\n");
+// Bytes embedded in the trainer as `symbol` (NUL terminated, so text can be
+// used in place) with their length as `symbol`_size.
+struct Embedded {
+  std::string symbol;
+  std::string path;
+  size_t size;
+};
+
+// An assembler file that embeds each file with .incbin.
+std::string embedding_assembly(const std::vector<Embedded>& files) {
+  std::string s = ".section .rodata\n";
+  for (const Embedded& f : files)
+    s += cat(".global ", f.symbol, "\n", ".type ", f.symbol, ", @object\n", ".balign 16\n", f.symbol, ":\n",
+             ".incbin \"", f.path, "\"\n", ".byte 0\n", ".global ", f.symbol, "_size\n", ".type ", f.symbol,
+             "_size, @object\n", ".balign 8\n", f.symbol, "_size:\n", ".quad ", f.size, "\n");
+  return s + ".section .note.GNU-stack,\"\",@progbits\n";
 }
 
 }  // namespace
@@ -57,8 +67,7 @@ std::string default_library_dir() {
   return (exe.parent_path().parent_path() / "lib").string();
 }
 
-void emit_trainer(const runtime::Program& program, const LinkOptions& options,
-                  const codegen::cpu::LlvmModule* kernels) {
+void emit_trainer(const runtime::Program& program, const LinkOptions& options, const TrainerCode& code) {
   const std::array<const char*, 3> libs{"libgraphc_trainer_main.a", "libgraphc_runtime.a", "libgraphc_ir.a"};
   for (const char* lib : libs)
     if (!fs::exists(fs::path(options.library_dir) / lib))
@@ -78,10 +87,19 @@ void emit_trainer(const runtime::Program& program, const LinkOptions& options,
     }
   } cleanup{work};
 
-  std::string json = runtime::program_to_json_text(program);
-  fs::path json_path = work / "program.json", asm_path = work / "program.S", obj_path = work / "program.o";
-  runtime::write_file_atomic(json_path.string(), json);
-  runtime::write_file_atomic(asm_path.string(), embedding_assembly(json_path.string(), json.size()));
+  std::vector<Embedded> embedded;
+  auto embed = [&](const std::string& symbol, const std::string& file, const std::string& bytes) {
+    const fs::path path = work / file;
+    runtime::write_file_atomic(path.string(), bytes);
+    embedded.push_back({symbol, path.string(), bytes.size()});
+  };
+  embed("graphc_program_json", "program.json", runtime::program_to_json_text(program));
+  if (code.cuda != nullptr) {
+    embed("graphc_cuda_cubin", "kernels.cubin", code.cuda->cubin);
+    embed("graphc_cuda_ptx", "kernels.ptx", code.cuda->ptx);
+  }
+  fs::path asm_path = work / "program.S", obj_path = work / "program.o";
+  runtime::write_file_atomic(asm_path.string(), embedding_assembly(embedded));
   run_command("assembling the program", cat(shell_quote(compiler), " -c ", shell_quote(asm_path.string()), " -o ",
                                             shell_quote(obj_path.string())));
 
@@ -89,9 +107,9 @@ void emit_trainer(const runtime::Program& program, const LinkOptions& options,
   fs::path out = options.output;
   fs::path tmp_out = out.parent_path() / cat(".", out.filename().string(), ".tmp", ::getpid());
   std::string link = cat(shell_quote(compiler), " ", shell_quote(obj_path.string()));
-  if (kernels != nullptr) {
+  if (code.cpu != nullptr) {
     fs::path kernels_path = work / "kernels.o";
-    codegen::cpu::write_object_file(*kernels, kernels_path.string());
+    codegen::cpu::write_object_file(*code.cpu, kernels_path.string());
     link += " " + shell_quote(kernels_path.string());
   }
   for (const char* lib : libs) link += " " + shell_quote((fs::path(options.library_dir) / lib).string());

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "codegen/cpu/llvm_module.h"
+#include "codegen/cuda/nvrtc_cache.h"
 #include "runtime/program.h"
 
 namespace graphc::cli {
@@ -21,10 +22,14 @@ struct LinkOptions {
 // The library directory of this graphc: <dir of the executable>/../lib.
 std::string default_library_dir();
 
-// Links `kernels` (the CPU backend's module, written as an object file) into
-// the trainer when given; without it the trainer runs the interpreter.
-// Throws graphc::Error with the driver's output when compiling or linking fails.
-void emit_trainer(const runtime::Program& program, const LinkOptions& options,
-                  const codegen::cpu::LlvmModule* kernels);
+// The compiled code a trainer carries besides its program; either may be absent.
+struct TrainerCode {
+  const codegen::cpu::LlvmModule* cpu = nullptr;       // written as an object file and linked
+  const codegen::cuda::CudaBinary* cuda = nullptr;      // cubin and PTX, embedded as data
+};
+
+// Links the trainer; with no code at all it runs the interpreter. Throws
+// graphc::Error with the driver's output when compiling or linking fails.
+void emit_trainer(const runtime::Program& program, const LinkOptions& options, const TrainerCode& code);
 
 }  // namespace graphc::cli

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "codegen/compile_cpu.h"
 #include "codegen/cuda/cuda_emitter.h"
@@ -53,12 +54,17 @@ int build_trainer(const Options& o) {
   LinkOptions link;
   link.output = o.output;
   link.library_dir = o.runtime_lib_dir.empty() ? default_library_dir() : o.runtime_lib_dir;
-  if (o.target == "interpreter") {
-    emit_trainer(program, link, nullptr);
+  program.default_device = o.targets.front() == "interpreter" ? "cpu" : o.targets.front();
+  if (has_target(o, "interpreter")) {
+    emit_trainer(program, link, {});
     return 0;
   }
-  codegen::cpu::LlvmModule module = compile_cpu_backend(program, cpu_target(o.cpu));
-  emit_trainer(program, link, &module);
+  const codegen::CompiledCpuProgram kernels = codegen::compile_cpu(program);
+  std::optional<codegen::cpu::LlvmModule> cpu;
+  std::optional<codegen::cuda::CudaBinary> cuda;
+  if (has_target(o, "cpu")) cpu = compile_cpu_backend(program, kernels, cpu_target(o.cpu));
+  if (has_target(o, "cuda")) cuda = compile_cuda_backend(program, kernels, o.arch);
+  emit_trainer(program, link, {cpu ? &*cpu : nullptr, cuda ? &*cuda : nullptr});
   return 0;
 }
 
@@ -83,7 +89,7 @@ int run(const Options& o) {
   if (!o.output.empty()) return build_trainer(o);
   if (o.emit_llvm) {
     runtime::Program program = model_program(o);
-    std::cout << compile_cpu_backend(program, cpu_target(o.cpu)).text();
+    std::cout << compile_cpu_backend(program, codegen::compile_cpu(program), cpu_target(o.cpu)).text();
     return 0;
   }
   if (o.emit_cuda) {

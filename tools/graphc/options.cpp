@@ -53,8 +53,12 @@ Building a trainer:
   --max-batch B           the largest batch it runs (default: the recipe's larger of
                           training and evaluation batch sizes)
   --runtime-lib-dir DIR   where the runtime libraries are (default: ../lib beside graphc)
-  --target T              cpu (default): fused kernels compiled by LLVM, linked in;
+  --target T[,T]          cpu (default): fused kernels compiled by LLVM, linked in;
+                          cuda: the same kernels as CUDA C compiled by NVRTC, embedded
+                          (cubin + PTX) and run with --device cuda; cpu,cuda: both,
+                          the first being the trainer's default --device;
                           interpreter: the reference interpreter only (no codegen)
+  --arch SM               the GPU architecture of the cuda target (default sm_90)
   --cpu NAME              the CPU to compile for, e.g. x86-64-v3 or skylake-avx512
                           (default: this machine's, with all its features)
 
@@ -62,6 +66,32 @@ Other:
   --list-models           the models of the zoo, one line each
   --version, --help
 )";
+}
+
+namespace {
+
+std::vector<std::string> split_targets(const std::string& text) {
+  std::vector<std::string> targets;
+  size_t from = 0;
+  while (true) {
+    const size_t comma = text.find(',', from);
+    std::string t = text.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+    if (t != "cpu" && t != "cuda" && t != "interpreter")
+      throw Error(cat("--target: expected cpu, cuda, cpu,cuda or interpreter, got '", text, "'"));
+    for (const std::string& seen : targets)
+      if (seen == t) throw Error(cat("--target: '", t, "' is named twice in '", text, "'"));
+    targets.push_back(t);
+    if (comma == std::string::npos) return targets;
+    from = comma + 1;
+  }
+}
+
+}  // namespace
+
+bool has_target(const Options& o, const std::string& target) {
+  for (const std::string& t : o.targets)
+    if (t == target) return true;
+  return false;
 }
 
 Options parse_options(const std::vector<std::string>& args) {
@@ -81,7 +111,8 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (a == "--dump-memory-plan") o.dump_memory_plan = true;
     else if (a == "--emit-llvm") o.emit_llvm = true;
     else if (a == "--emit-cuda") o.emit_cuda = true;
-    else if (a == "--target") o.target = value();
+    else if (a == "--target") o.targets = split_targets(value());
+    else if (a == "--arch") o.arch = value();
     else if (a == "--cpu") o.cpu = value();
     else if (a == "--model") o.model = value();
     else if (a == "--ir") o.ir_file = value();
@@ -106,8 +137,9 @@ Options parse_options(const std::vector<std::string>& args) {
   if (!o.output.empty() && o.model.empty()) throw Error("-o needs --model NAME");
   if (o.emit_llvm && o.model.empty()) throw Error("--emit-llvm needs --model NAME");
   if (o.emit_cuda && o.model.empty()) throw Error("--emit-cuda needs --model NAME");
-  if (o.target != "cpu" && o.target != "interpreter")
-    throw Error(cat("--target: expected cpu or interpreter, got '", o.target, "'"));
+  if (has_target(o, "interpreter") && o.targets.size() > 1)
+    throw Error("--target interpreter cannot be combined with a compiled target");
+  if (o.arch.rfind("sm_", 0) != 0) throw Error(cat("--arch: expected a GPU architecture like sm_90, got '", o.arch, "'"));
   if (o.dump_memory_plan && o.model.empty() && !o.batch_size)
     throw Error("--dump-memory-plan of an --ir graph needs --batch-size");
   return o;

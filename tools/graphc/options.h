@@ -27,13 +27,18 @@ struct Options {
   std::string output;          // -o PATH: write a training executable
   std::optional<int64_t> max_batch;
   std::string runtime_lib_dir;
-  std::string target = "cpu";  // cpu: compiled kernels; interpreter: the reference interpreter only
+  // --target T[,T]: cpu (LLVM kernels), cuda (NVRTC kernels), or both; or
+  // interpreter alone (no compiled code). The first is the trainer's default device.
+  std::vector<std::string> targets{"cpu"};
+  std::string arch = "sm_90";  // --arch: the GPU architecture of the cuda target's cubin
   std::string cpu;             // --cpu NAME: the LLVM CPU to compile for (default: this machine's)
   std::vector<std::string> freeze;  // --freeze PREFIX, repeatable
   uint64_t seed = 0;
   int64_t check_grad_parameters = 0;  // 0: every trainable parameter
   int64_t check_grad_elements = 20;   // per parameter
 };
+
+bool has_target(const Options& o, const std::string& target);
 
 // Throws graphc::Error naming the bad argument.
 Options parse_options(const std::vector<std::string>& args);

@@ -10,6 +10,10 @@
 #include "passes/simplify.h"
 #include "runtime/grad_check.h"
 
+#ifdef GRAPHC_HAVE_NVRTC
+#include "codegen/cuda/compile_cuda.h"
+#endif
+
 namespace graphc::cli {
 
 bool is_fusion_stage(const std::string& stage) { return stage == "after-fusion"; }
@@ -49,12 +53,25 @@ Graph graph_at_stage(const Graph& forward, const std::string& stage, bool print_
   return g;
 }
 
-codegen::cpu::LlvmModule compile_cpu_backend(runtime::Program& program, const codegen::cpu::CpuTarget& target) {
-  codegen::CompiledCpuProgram compiled = codegen::compile_cpu(program);
-  compiled.plan.target_cpu = target.cpu;
-  compiled.plan.target_features = target.features;
-  program.cpu = std::move(compiled.plan);
-  return codegen::cpu::emit_module(compiled.kernels, program.model, target);
+codegen::cpu::LlvmModule compile_cpu_backend(runtime::Program& program, const codegen::CompiledCpuProgram& kernels,
+                                             const codegen::cpu::CpuTarget& target) {
+  program.cpu = kernels.plan;
+  program.cpu->target_cpu = target.cpu;
+  program.cpu->target_features = target.features;
+  return codegen::cpu::emit_module(kernels.kernels, program.model, target);
+}
+
+codegen::cuda::CudaBinary compile_cuda_backend(runtime::Program& program, const codegen::CompiledCpuProgram& kernels,
+                                               const std::string& arch) {
+#ifdef GRAPHC_HAVE_NVRTC
+  codegen::cuda::NvrtcCompiler compiler;
+  codegen::cuda::CompiledCudaProgram compiled = codegen::cuda::compile_cuda(kernels, program.model, arch, compiler);
+  program.cuda = std::move(compiled.plan);
+  return std::move(compiled.module);
+#else
+  (void)program, (void)kernels, (void)arch;
+  throw Error("--target cuda: this graphc was built without the CUDA toolkit (NVRTC); rebuild it where CUDA 13 is installed");
+#endif
 }
 
 codegen::cpu::CpuTarget cpu_target(const std::string& name) {

@@ -4,7 +4,9 @@
 
 #include <string>
 
+#include "codegen/compile_cpu.h"
 #include "codegen/cpu/llvm_module.h"
+#include "codegen/cuda/nvrtc_cache.h"
 #include "ir/graph.h"
 #include "ir/recipe.h"
 #include "runtime/program.h"
@@ -28,10 +30,18 @@ std::string dump_memory_plan(const Graph& forward, int64_t batch);
 bool run_check_grad(const Graph& forward, uint64_t seed, int64_t max_parameters, int64_t max_elements);
 
 
-// The CPU backend for `program`: its kernels lowered and emitted as one
-// optimised LLVM module for `target`, and program.cpu set to the plan that
-// runs them.
-codegen::cpu::LlvmModule compile_cpu_backend(runtime::Program& program, const codegen::cpu::CpuTarget& target);
+// The CPU backend for `program`: its kernels (codegen::compile_cpu, lowered
+// once for every backend) emitted as one optimised LLVM module for `target`,
+// and program.cpu set to the plan that runs them.
+codegen::cpu::LlvmModule compile_cpu_backend(runtime::Program& program, const codegen::CompiledCpuProgram& kernels,
+                                             const codegen::cpu::CpuTarget& target);
+
+// The CUDA backend for `program`: the same kernels as CUDA C compiled by
+// NVRTC for `arch` (cached), and program.cuda set to the plan that launches
+// them. Throws graphc::Error when this graphc was built without the CUDA
+// toolkit, or NVRTC fails.
+codegen::cuda::CudaBinary compile_cuda_backend(runtime::Program& program, const codegen::CompiledCpuProgram& kernels,
+                                               const std::string& arch);
 
 // This machine's CPU when `name` is empty, else the named LLVM CPU (with the
 // host's triple). Throws graphc::Error for a CPU LLVM does not know.

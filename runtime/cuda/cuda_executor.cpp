@@ -1,0 +1,329 @@
+// See cuda_executor.h. Buffer references are resolved once against the
+// graph and the store (runtime/bound_plan.h) and then to device addresses:
+// the arena, the scratch area, one device buffer per graph input, and the
+// device copies of the store's flat value and gradient buffers, so a kernel
+// call's argument list is fixed at start-up and only `n` changes with the
+// batch. That is what lets a captured CUDA graph be replayed: the launch
+// sequence of a batch size is captured on first use and replayed after.
+#include "runtime/cuda/cuda_executor.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+#include "ir/error.h"
+#include "runtime/bound_plan.h"
+#include "runtime/cuda/cuda_availability.h"
+#include "runtime/cuda/cuda_driver.h"
+
+namespace graphc::runtime::cuda {
+
+namespace {
+
+// Device memory freed with its owner. Freeing can only fail when the
+// context is already broken, which a destructor cannot report.
+class DeviceMemory {
+ public:
+  DeviceMemory() = default;
+  DeviceMemory(const CudaDriver& driver, size_t bytes, const std::string& what) : driver_(&driver), bytes_(bytes) {
+    const CUresult r = driver.api.cuMemAlloc_v2(&address_, std::max<size_t>(bytes, 1));
+    if (r != kCudaSuccess)
+      throw Error(cat("cannot allocate ", bytes, " bytes of GPU memory for ", what, ": ", driver.describe(r)));
+  }
+  DeviceMemory(DeviceMemory&& o) noexcept { *this = std::move(o); }
+  DeviceMemory& operator=(DeviceMemory&& o) noexcept {
+    std::swap(driver_, o.driver_);
+    std::swap(address_, o.address_);
+    std::swap(bytes_, o.bytes_);
+    return *this;
+  }
+  ~DeviceMemory() {
+    if (driver_ != nullptr && address_ != 0) driver_->api.cuMemFree_v2(address_);
+  }
+  CUdeviceptr address() const { return address_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  const CudaDriver* driver_ = nullptr;
+  CUdeviceptr address_ = 0;
+  size_t bytes_ = 0;
+};
+
+// The primary context of device 0, current on the calling thread, a stream
+// and the loaded module; released in reverse order.
+class DeviceSession {
+ public:
+  DeviceSession(const CudaDriver& driver, const CudaModuleImage& image, const std::string& arch) : driver_(driver) {
+    GRAPHC_CU_CHECK(driver_, cuDeviceGet(&device_, 0));
+    info_ = driver_.device_info(0);
+    if (image.ptx.empty() && info_.arch() != arch)
+      throw Error(cat("--device cuda: this trainer's kernels are compiled for ", arch, " and ", info_.name, " is ",
+                      info_.arch(), "; rebuild the trainer with graphc --arch ", info_.arch()));
+    GRAPHC_CU_CHECK(driver_, cuDevicePrimaryCtxRetain(&context_, device_));
+    try {
+      make_current();
+      GRAPHC_CU_CHECK(driver_, cuStreamCreate(&stream_, kStreamNonBlocking));
+      module_ = driver_.load_module(std::string(image.cubin), std::string(image.ptx), "this trainer's CUDA kernels");
+    } catch (...) {
+      release();
+      throw;
+    }
+  }
+  DeviceSession(const DeviceSession&) = delete;
+  DeviceSession& operator=(const DeviceSession&) = delete;
+  ~DeviceSession() { release(); }
+
+  void make_current() const { GRAPHC_CU_CHECK(driver_, cuCtxSetCurrent(context_)); }
+  const CudaDriver& driver() const { return driver_; }
+  const CudaDeviceInfo& info() const { return info_; }
+  CUstream stream() const { return stream_; }
+
+  CUfunction function(const std::string& name) const {
+    CUfunction f = nullptr;
+    const CUresult r = driver_.api.cuModuleGetFunction(&f, module_, name.c_str());
+    if (r != kCudaSuccess)
+      throw Error(cat("CUDA kernel '", name, "' is not in this trainer's module (", driver_.describe(r),
+                      "); rebuild the trainer with graphc"));
+    return f;
+  }
+
+ private:
+  void release() {
+    if (module_ != nullptr) driver_.api.cuModuleUnload(module_);
+    if (stream_ != nullptr) driver_.api.cuStreamDestroy_v2(stream_);
+    if (context_ != nullptr) driver_.api.cuDevicePrimaryCtxRelease_v2(device_);
+    module_ = nullptr, stream_ = nullptr, context_ = nullptr;
+  }
+
+  const CudaDriver& driver_;
+  CUdevice device_ = 0;
+  CudaDeviceInfo info_;
+  CUcontext context_ = nullptr;
+  CUstream stream_ = nullptr;
+  CUmodule module_ = nullptr;
+};
+
+// The store's flat buffers on the device, at the store's offsets.
+struct DeviceParameters {
+  DeviceMemory values, gradients;
+  CUdeviceptr value(const ParameterSlot& s) const { return values.address() + s.offset * sizeof(float); }
+  CUdeviceptr gradient(const ParameterSlot& s) const { return gradients.address() + s.offset * sizeof(float); }
+};
+
+// A captured launch sequence, destroyed with its owner.
+class CapturedGraph {
+ public:
+  CapturedGraph(const CudaDriver& driver, CUgraphExec exec) : driver_(driver), exec_(exec) {}
+  CapturedGraph(const CapturedGraph&) = delete;
+  CapturedGraph& operator=(const CapturedGraph&) = delete;
+  ~CapturedGraph() { driver_.api.cuGraphExecDestroy(exec_); }
+  CUgraphExec exec() const { return exec_; }
+
+ private:
+  const CudaDriver& driver_;
+  CUgraphExec exec_;
+};
+
+// One graph (training or eval step) bound to its plan and device memory.
+class GraphRunner {
+ public:
+  GraphRunner(const Graph& g, const GraphPlan& plan, const CudaPlan& cuda, const ParameterStore& store,
+              int64_t max_batch, const DeviceSession& session, const DeviceParameters& parameters)
+      : bound_(g, plan, store, max_batch, "cuda plan"), session_(session),
+        arena_(session.driver(), static_cast<size_t>(plan.arena_bytes), cat(g.name(), "'s arena")),
+        scratch_(session.driver(), static_cast<size_t>(plan.scratch_bytes), cat(g.name(), "'s kernel scratch")) {
+    for (const FedInput& f : bound_.inputs())
+      inputs_.emplace_back(session.driver(), f.bytes(max_batch), cat("input '", f.name, "'"));
+    std::map<std::string, const CudaKernelLaunches*> launches_of;
+    for (const CudaKernelLaunches& k : cuda.kernels) launches_of[k.kernel] = &k;
+    const int max_blocks = std::max(1, session.info().multiprocessors) * 32;
+    for (const BoundCall& call : bound_.calls()) {
+      auto it = launches_of.find(call.kernel);
+      if (it == launches_of.end())
+        throw Error(cat(g.name(), ": the cuda plan has no launches for kernel '", call.kernel, "'"));
+      Call c;
+      for (const BoundRef& r : call.refs) c.arguments.push_back(address(r, parameters));
+      for (const CudaLaunch& l : it->second->launches)
+        c.launches.push_back({session.function(l.function), l, max_blocks});
+      calls_.push_back(std::move(c));
+    }
+    for (size_t i = 0; i < g.outputs().size(); ++i) outputs_.push_back(address(bound_.output(i), parameters));
+  }
+
+  const BoundGraphPlan& bound() const { return bound_; }
+  CUdeviceptr output_address(size_t i) const { return outputs_[i]; }
+
+  // Uploads the batch's inputs and runs every kernel; asynchronous on the stream.
+  void run(const data::Batch& batch, uint64_t seed) {
+    const CudaDriver& driver = session_.driver();
+    const int64_t n = bound_.check_batch(batch);
+    bound_.stage_inputs(batch, seed);
+    for (size_t i = 0; i < inputs_.size(); ++i) {
+      const FedInput& f = bound_.inputs()[i];
+      GRAPHC_CU_CHECK(driver, cuMemcpyHtoDAsync_v2(inputs_[i].address(), f.host, f.bytes(n), session_.stream()));
+    }
+    GRAPHC_CU_CHECK(driver, cuGraphLaunch(graph_for(n).exec(), session_.stream()));
+  }
+
+  OutputReader reader() const {
+    return [this](size_t output, size_t bytes, void* into) {
+      GRAPHC_CU_CHECK(session_.driver(), cuMemcpyDtoHAsync_v2(into, outputs_[output], bytes, session_.stream()));
+      GRAPHC_CU_CHECK(session_.driver(), cuStreamSynchronize(session_.stream()));
+    };
+  }
+
+ private:
+  struct Launch {
+    CUfunction function;
+    CudaLaunch shape;
+    int max_blocks;
+    unsigned blocks(int64_t n) const {
+      const int64_t wanted = (shape.threads_wanted(n) + shape.block_threads - 1) / shape.block_threads;
+      return static_cast<unsigned>(std::clamp<int64_t>(wanted, 1, max_blocks));
+    }
+  };
+  struct Call {
+    std::vector<CUdeviceptr> arguments;  // one per kernel buffer; then n
+    std::vector<Launch> launches;
+  };
+
+  CUdeviceptr address(const BoundRef& r, const DeviceParameters& parameters) const {
+    switch (r.storage) {
+      case Storage::arena: return arena_.address() + static_cast<CUdeviceptr>(r.offset);
+      case Storage::scratch: return scratch_.address() + static_cast<CUdeviceptr>(r.offset);
+      case Storage::input: return inputs_[r.input].address();
+      case Storage::parameter: return parameters.value(*r.slot);
+      case Storage::gradient: return parameters.gradient(*r.slot);
+      case Storage::constant: return 0;
+    }
+    GRAPHC_ASSERT(false, "unbound buffer reference");
+  }
+
+  // Every kernel of the graph at batch n, launched in order on the stream.
+  void launch_all(int64_t n) {
+    const CudaDriver& driver = session_.driver();
+    long long batch = n;
+    std::vector<void*> params;
+    for (Call& c : calls_) {
+      params.clear();
+      for (CUdeviceptr& a : c.arguments) params.push_back(&a);
+      params.push_back(&batch);
+      for (const Launch& l : c.launches)
+        GRAPHC_CU_CHECK(driver, cuLaunchKernel(l.function, l.blocks(n), 1, 1, static_cast<unsigned>(l.shape.block_threads),
+                                               1, 1, 0, session_.stream(), params.data(), nullptr));
+    }
+  }
+
+  // The launch sequence for batch size n, captured on first use.
+  const CapturedGraph& graph_for(int64_t n) {
+    auto it = graphs_.find(n);
+    if (it != graphs_.end()) return *it->second;
+    const CudaDriver& driver = session_.driver();
+    GRAPHC_CU_CHECK(driver, cuStreamBeginCapture_v2(session_.stream(), kStreamCaptureModeThreadLocal));
+    try {
+      launch_all(n);
+    } catch (...) {
+      CUgraph abandoned = nullptr;
+      driver.api.cuStreamEndCapture(session_.stream(), &abandoned);
+      if (abandoned != nullptr) driver.api.cuGraphDestroy(abandoned);
+      throw;
+    }
+    CUgraph graph = nullptr;
+    GRAPHC_CU_CHECK(driver, cuStreamEndCapture(session_.stream(), &graph));
+    CUgraphExec exec = nullptr;
+    const CUresult r = driver.api.cuGraphInstantiateWithFlags(&exec, graph, 0);
+    driver.api.cuGraphDestroy(graph);
+    driver.check(r, "cuGraphInstantiateWithFlags(&exec, graph, 0)", __FILE__, __LINE__);
+    return *graphs_.emplace(n, std::make_unique<CapturedGraph>(driver, exec)).first->second;
+  }
+
+  BoundGraphPlan bound_;
+  const DeviceSession& session_;
+  DeviceMemory arena_, scratch_;
+  std::vector<DeviceMemory> inputs_;
+  std::vector<Call> calls_;
+  std::vector<CUdeviceptr> outputs_;
+  std::map<int64_t, std::unique_ptr<CapturedGraph>> graphs_;
+};
+
+class CudaExecutor final : public Executor {
+ public:
+  CudaExecutor(const Program& program, const ParameterStore& store, const CudaModuleImage& image)
+      : session_(cuda_driver(), image, program.cuda->arch),
+        parameters_{DeviceMemory(session_.driver(), store.values().size() * sizeof(float), "the parameters"),
+                    DeviceMemory(session_.driver(), store.gradients().size() * sizeof(float), "the gradients")},
+        train_(program.train, program.cuda->train, *program.cuda, store, program.max_batch, session_, parameters_),
+        eval_(program.eval, program.cuda->eval, *program.cuda, store, program.max_batch, session_, parameters_),
+        updates_(parameter_updates(program, store)) {
+    name_ = cat("compiled kernels on cuda, ", session_.info().name, " (", session_.info().arch(), ")");
+  }
+
+  std::string_view name() const override { return name_; }
+
+  StepResult train_step(const data::Batch& batch, uint64_t seed, ParameterStore& store) override {
+    const CudaDriver& driver = session_.driver();
+    session_.make_current();
+    upload_values(store);
+    train_.run(batch, seed);
+    std::vector<std::pair<std::span<float>, float>> fills;  // constant outputs, written on the host
+    for (const ParameterUpdate& u : updates_) {
+      const BoundRef& from = train_.bound().output(u.output);
+      if (u.in_place(from)) continue;
+      const std::span<float> to = u.gradient ? store.gradient(*u.slot) : store.value(*u.slot);
+      if (from.storage == Storage::constant) {
+        fills.push_back({to, static_cast<float>(from.value)});
+        continue;
+      }
+      const CUdeviceptr into = u.gradient ? parameters_.gradient(*u.slot) : parameters_.value(*u.slot);
+      GRAPHC_CU_CHECK(driver, cuMemcpyDtoDAsync_v2(into, train_.output_address(u.output), to.size_bytes(),
+                                                   session_.stream()));
+    }
+    const std::span<float> gradients = store.gradients();
+    GRAPHC_CU_CHECK(driver, cuMemcpyDtoHAsync_v2(gradients.data(), parameters_.gradients.address(),
+                                                 gradients.size_bytes(), session_.stream()));
+    for (const ParameterUpdate& u : updates_) {
+      if (u.gradient) continue;
+      const std::span<float> to = store.value(*u.slot);
+      GRAPHC_CU_CHECK(driver, cuMemcpyDtoHAsync_v2(to.data(), parameters_.value(*u.slot), to.size_bytes(),
+                                                   session_.stream()));
+    }
+    GRAPHC_CU_CHECK(driver, cuStreamSynchronize(session_.stream()));
+    for (auto& [to, value] : fills) std::fill(to.begin(), to.end(), value);
+    return read_step_result(train_.bound(), train_.reader());
+  }
+
+  StepResult eval_step(const data::Batch& batch, const ParameterStore& store, std::vector<float>* logits) override {
+    session_.make_current();
+    upload_values(store);
+    eval_.run(batch, 0);
+    if (logits != nullptr) read_logits(eval_.bound(), batch.size(), eval_.reader(), *logits);
+    return read_step_result(eval_.bound(), eval_.reader());
+  }
+
+ private:
+  // The optimizer runs on the host, so each step starts from the store's values.
+  void upload_values(const ParameterStore& store) {
+    const std::span<const float> values = store.values();
+    GRAPHC_CU_CHECK(session_.driver(), cuMemcpyHtoDAsync_v2(parameters_.values.address(), values.data(),
+                                                            values.size_bytes(), session_.stream()));
+  }
+
+  DeviceSession session_;
+  DeviceParameters parameters_;
+  GraphRunner train_, eval_;
+  std::vector<ParameterUpdate> updates_;
+  std::string name_;
+};
+
+}  // namespace
+
+std::unique_ptr<Executor> make_cuda_executor(const Program& program, const ParameterStore& store,
+                                             const CudaModuleImage& image) {
+  if (!program.cuda || (image.cubin.empty() && image.ptx.empty()))
+    throw Error("--device cuda: this trainer was built without CUDA kernels (build it with graphc --target cuda)");
+  if (std::string reason = cuda_unavailable_reason(); !reason.empty()) throw Error(cat("--device cuda: ", reason));
+  return std::make_unique<CudaExecutor>(program, store, image);
+}
+
+}  // namespace graphc::runtime::cuda

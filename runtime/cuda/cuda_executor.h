@@ -1,0 +1,34 @@
+// The CUDA backend behind the Executor interface: runs a graph's kernel calls
+// (runtime/graph_plan.h) on the GPU over one device arena and one scratch
+// area allocated at start-up for the program's max_batch, launching each
+// kernel's __global__ functions (runtime/cuda/cuda_plan.h) from the module
+// graphc embedded in the trainer. Each batch size's launch sequence is
+// captured once as a CUDA graph and replayed.
+//
+// The optimizer and the data stay on the host for now: a step uploads the
+// parameter values and the batch, and downloads the gradients, the state
+// updates, the loss and #correct, so the training loop, the optimizers and
+// the checkpoints are the same code for every backend.
+#pragma once
+
+#include <memory>
+#include <string_view>
+
+#include "runtime/trainer/executor.h"
+
+namespace graphc::runtime::cuda {
+
+// The module graphc compiled for the program's CUDA plan.
+struct CudaModuleImage {
+  std::string_view cubin;
+  std::string_view ptx;
+};
+
+// Throws graphc::Error when the program has no CUDA plan, the trainer has
+// no module, CUDA is unavailable here (the message says what is missing),
+// the GPU is older than the cubin's architecture and there is no PTX, or a
+// function the plan names is not in the module.
+std::unique_ptr<Executor> make_cuda_executor(const Program& program, const ParameterStore& store,
+                                             const CudaModuleImage& image);
+
+}  // namespace graphc::runtime::cuda
