@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "runtime/trainer/backend_check.h"
 #include "runtime/trainer/progress.h"
 #include "runtime/trainer/training_loop.h"
 
@@ -26,6 +27,7 @@ int run(const Program& program, const std::vector<std::string>& args, std::ostre
     return 0;
   }
   try {
+    if (!options.check_against.empty()) return check_backend(program, options, out, code) ? 0 : 1;
     train(program, options, out, terminal, {}, code);
     return 0;
   } catch (const Error& e) {

@@ -116,6 +116,15 @@ std::vector<Flag> flag_table(const Program& program) {
          if (v != "cpu" && v != "cuda" && v != "interpreter") bad_value("device", v, "cpu, cuda or interpreter");
          o.device = v;
        }},
+      {"check-against", "cpu|cuda|interpreter",
+       "do not train: run one training and one eval step on --device and on this device from the same "
+       "parameters and batch, compare every output, exit 1 if any differs beyond --check-tolerance",
+       [](TrainerOptions& o, std::string_view v) {
+         if (v != "cpu" && v != "cuda" && v != "interpreter") bad_value("check-against", v, "cpu, cuda or interpreter");
+         o.check_against = v;
+       }},
+      {"check-tolerance", "X", "largest difference --check-against accepts, as a fraction of each tensor's scale",
+       [](TrainerOptions& o, std::string_view v) { o.check_tolerance = parse_at_least("check-tolerance", v, 0, false); }},
       {"threads", "N", "threads for the compiled kernels and for decoding data (0 = all cores)",
        [](TrainerOptions& o, std::string_view v) {
          o.threads = static_cast<int>(parse_int("threads", v, 0, 4096));

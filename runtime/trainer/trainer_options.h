@@ -43,6 +43,8 @@ struct TrainerOptions {
   std::vector<std::string> freeze; // parameter name prefixes the optimizer leaves alone
   std::string metrics;             // JSON lines, one per epoch and a final one
   int64_t max_steps = 0;           // 0 = no limit; else at most this many steps per epoch
+  std::string check_against;       // --check-against DEVICE: compare one step with it, do not train
+  double check_tolerance = 1e-4;   // of each tensor's scale
   bool quiet = false;              // print errors only
   bool help = false;
 };
