@@ -124,7 +124,7 @@ std::vector<Flag> flag_table(const Program& program) {
          o.check_against = v;
        }},
       {"check-tolerance", "X", "largest difference --check-against accepts, as a fraction of each tensor's scale",
-       [](TrainerOptions& o, std::string_view v) { o.check_tolerance = parse_at_least("check-tolerance", v, 0, false); }},
+       [](TrainerOptions& o, std::string_view v) { o.check_tolerance = parse_at_least("check-tolerance", v, 0, true); }},
       {"threads", "N", "threads for the compiled kernels and for decoding data (0 = all cores)",
        [](TrainerOptions& o, std::string_view v) {
          o.threads = static_cast<int>(parse_int("threads", v, 0, 4096));

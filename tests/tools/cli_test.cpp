@@ -153,3 +153,91 @@ TEST(Cli, FailedEmitLeavesNoPartialFile) {
 }
 
 }  // namespace
+
+namespace {
+
+// MNIST-format files of 28x28 images in `dir` (train-* and t10k-*): class c
+// lights pixel c, so a linear model learns it in one epoch.
+void write_small_mnist(const std::string& dir, uint32_t train, uint32_t test) {
+  auto be32 = [](std::string& s, uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) s += static_cast<char>((v >> shift) & 0xff);
+  };
+  auto write = [&](const std::string& prefix, uint32_t count) {
+    std::string images, labels;
+    be32(images, 0x803), be32(images, count), be32(images, 28), be32(images, 28);
+    be32(labels, 0x801), be32(labels, count);
+    for (uint32_t i = 0; i < count; ++i) {
+      const uint32_t label = i % 10;
+      for (uint32_t p = 0; p < 28 * 28; ++p) images += static_cast<char>(p == label ? 255 : (p * 7 + i) % 40);
+      labels += static_cast<char>(label);
+    }
+    std::ofstream(dir + "/" + prefix + "-images-idx3-ubyte", std::ios::binary) << images;
+    std::ofstream(dir + "/" + prefix + "-labels-idx1-ubyte", std::ios::binary) << labels;
+  };
+  write("train", train);
+  write("t10k", test);
+}
+
+Result run_program(const std::string& command) {
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  EXPECT_NE(p, nullptr);
+  std::string out;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
+  int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// A trainer built for both targets on a machine without a GPU: --device cuda
+// stops before any step with a sentence naming what is missing, --device
+// cpu trains, and the executable links neither LLVM nor any CUDA library
+// (the driver and cuBLAS are opened with dlopen).
+TEST(Cli, CpuCudaTrainerWithoutADriver) {
+  const std::string dir = temp_path("cuda_trainer");
+  std::filesystem::create_directories(dir);
+  const std::string trainer = dir + "/train_mnist_logreg";
+  Result build = run("--model mnist_logreg --target cpu,cuda -o " + trainer);
+  if (build.status != 0 && build.out.find("built without the CUDA toolkit") != std::string::npos)
+    GTEST_SKIP() << build.out;
+  ASSERT_EQ(build.status, 0) << build.out;
+  write_small_mnist(dir, 200, 50);
+
+  Result needed = run_program("readelf -d " + trainer);
+  ASSERT_EQ(needed.status, 0) << needed.out;
+  EXPECT_NE(needed.out.find("(NEEDED)"), std::string::npos) << needed.out;
+  for (const char* library : {"libcuda", "libcublas", "libnvrtc", "libcudart", "LLVM"})
+    EXPECT_EQ(needed.out.find(library), std::string::npos) << library << " is linked:\n" << needed.out;
+
+  const std::string data = " --data " + dir + " --epochs 1 --threads 1";
+  Result gpu = run_program("GRAPHC_LIBCUDA=" + dir + "/no-libcuda.so.1 " + trainer + data + " --device cuda");
+  EXPECT_EQ(gpu.status, 1) << gpu.out;
+  EXPECT_NE(gpu.out.find("train_mnist_logreg: --device cuda: the NVIDIA driver library " + dir +
+                         "/no-libcuda.so.1 cannot be loaded"),
+            std::string::npos)
+      << gpu.out;
+  EXPECT_EQ(gpu.out.find("epoch 1"), std::string::npos) << gpu.out;
+
+  Result cpu = run_program(trainer + data + " --device cpu");
+  EXPECT_EQ(cpu.status, 0) << cpu.out;
+  EXPECT_NE(cpu.out.find("compiled kernels on cpu, 1 thread"), std::string::npos) << cpu.out;
+  EXPECT_NE(cpu.out.find("test_acc"), std::string::npos) << cpu.out;
+
+  Result help = run_program(trainer + " --help");
+  EXPECT_NE(help.out.find("[cpu]"), std::string::npos) << "the first target is the default device:\n" << help.out;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, TargetListsAreChecked) {
+  Result twice = run("--model linreg --target cuda,cuda -o /tmp/never");
+  EXPECT_EQ(twice.status, 1);
+  EXPECT_NE(twice.out.find("--target: 'cuda' is named twice in 'cuda,cuda'"), std::string::npos) << twice.out;
+  Result mixed = run("--model linreg --target interpreter,cpu -o /tmp/never");
+  EXPECT_EQ(mixed.status, 1);
+  EXPECT_NE(mixed.out.find("--target interpreter cannot be combined"), std::string::npos) << mixed.out;
+  Result arch = run("--model linreg --target cuda --arch 90 -o /tmp/never");
+  EXPECT_EQ(arch.status, 1);
+  EXPECT_NE(arch.out.find("--arch: expected a GPU architecture like sm_90, got '90'"), std::string::npos) << arch.out;
+}
+
+}  // namespace
