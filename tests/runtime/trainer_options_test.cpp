@@ -122,7 +122,7 @@ TEST(TrainerOptions, RunTrainerExitsWith2OnUsageErrorsAnd0OnHelp) {
 TEST(TrainerOptions, CudaIsRefusedClearlyByACpuOnlyTrainer) {
   RunOutput r = run(linreg(), {"--device", "cuda"});
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("this trainer was built without CUDA support"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--device cuda: this trainer was built without CUDA kernels (use --device cpu, or rebuild it with graphc --target cpu,cuda)"), std::string::npos) << r.err;
 }
 
 }  // namespace
