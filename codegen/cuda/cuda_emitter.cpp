@@ -245,6 +245,7 @@ CudaModule emit_cuda_module(const std::vector<Kernel>& kernels) {
                         " reads a register set by an earlier launch; the CUDA emitter cannot pass it on"));
       CudaFunction f;
       f.kernel = k.name;
+      f.statement = i;
       f.name = safe_identifier(k.name);
       f.name += "_s";
       f.name += std::to_string(i);

@@ -38,6 +38,7 @@ namespace graphc::codegen::cuda {
 struct CudaFunction {
   std::string name;   // "<kernel>_s<i>"
   std::string kernel; // the Kernel it belongs to (its buffers are the parameters)
+  size_t statement = 0; // the index in Kernel::body of the (first) statement it runs
   int block_threads = 256;
   // The product of these at batch size n is how many threads keep the
   // function fully busy; more are wasted, fewer are still correct.

@@ -2,10 +2,40 @@
 #include "codegen/cuda/cuda_launch_plan.h"
 
 #include <map>
+#include <optional>
 
 #include "ir/error.h"
 
 namespace graphc::codegen::cuda {
+
+namespace {
+
+runtime::cuda::Size size(const SizeExpr& s) { return {s.constant, s.per_n}; }
+
+// cuBLAS runs plain f32 Gemms; window operands (convolutions) and batch
+// reductions (their weight gradients) stay with the emitted kernel.
+std::optional<runtime::cuda::CublasGemm> cublas_gemm(const Kernel& k, const Stmt& s) {
+  if (s.kind != StmtKind::gemm) return std::nullopt;
+  const Gemm& g = s.gemm;
+  if (g.has_b_window || g.reduce_batch) return std::nullopt;
+  for (BufferId b : {g.a, g.b, g.c})
+    if (k.buffers[static_cast<size_t>(b)].dtype != DType::f32) return std::nullopt;
+  runtime::cuda::CublasGemm c;
+  c.a = g.a, c.b = g.b, c.c = g.c;
+  c.transpose_a = g.transpose_a, c.transpose_b = g.transpose_b;
+  c.m = size(g.m), c.n_cols = size(g.n_cols), c.k = size(g.k);
+  c.lda = size(g.lda), c.ldb = size(g.ldb), c.ldc = size(g.ldc);
+  c.alpha = g.alpha, c.beta = g.beta;
+  c.batch = size(g.batch);
+  c.a_batch_stride = size(g.a_batch_stride), c.b_batch_stride = size(g.b_batch_stride);
+  c.c_batch_stride = size(g.c_batch_stride);
+  c.groups = g.groups;
+  c.a_group_stride = size(g.a_group_stride), c.b_group_stride = size(g.b_group_stride);
+  c.c_group_stride = size(g.c_group_stride);
+  return c;
+}
+
+}  // namespace
 
 runtime::cuda::CudaPlan cuda_launch_plan(const CompiledCpuProgram& kernels, const CudaModule& module,
                                          const std::string& arch) {
@@ -14,15 +44,18 @@ runtime::cuda::CudaPlan cuda_launch_plan(const CompiledCpuProgram& kernels, cons
   plan.train = kernels.plan.train;
   plan.eval = kernels.plan.eval;
   std::map<std::string, size_t> index_of;
+  std::map<std::string, const Kernel*> kernel_of;
   for (const Kernel& k : kernels.kernels) {
+    kernel_of[k.name] = &k;
     index_of[k.name] = plan.kernels.size();
     plan.kernels.push_back({k.name, {}});
   }
   for (const CudaFunction& f : module.functions) {
     auto it = index_of.find(f.kernel);
     GRAPHC_ASSERT(it != index_of.end(), "CUDA function ", f.name, " of unknown kernel ", f.kernel);
-    runtime::cuda::CudaLaunch launch{f.name, f.block_threads, {}};
-    for (const SizeExpr& s : f.work) launch.work.push_back({s.constant, s.per_n});
+    const Kernel& k = *kernel_of.at(f.kernel);
+    runtime::cuda::CudaLaunch launch{f.name, f.block_threads, {}, cublas_gemm(k, k.body.at(f.statement))};
+    for (const SizeExpr& s : f.work) launch.work.push_back(size(s));
     plan.kernels[it->second].launches.push_back(std::move(launch));
   }
   for (const runtime::cuda::CudaKernelLaunches& k : plan.kernels)

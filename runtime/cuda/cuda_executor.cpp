@@ -10,10 +10,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 
 #include "ir/error.h"
 #include "runtime/bound_plan.h"
+#include "runtime/cuda/cublas_api.h"
 #include "runtime/cuda/cuda_availability.h"
 #include "runtime/cuda/cuda_driver.h"
 
@@ -111,6 +113,66 @@ struct DeviceParameters {
   CUdeviceptr gradient(const ParameterSlot& s) const { return gradients.address() + s.offset * sizeof(float); }
 };
 
+// A cuBLAS handle on the session's stream with a workspace of its own, so
+// that GEMMs in a stream capture never allocate (which capture forbids).
+class BlasSession {
+ public:
+  BlasSession(const DeviceSession& session, MatmulPrecision precision)
+      : blas_(cublas_library()), workspace_(session.driver(), kWorkspaceBytes, "cuBLAS's workspace"),
+        compute_(precision == MatmulPrecision::tf32 ? kCublasCompute32FFastTf32 : kCublasCompute32F) {
+    GRAPHC_CUBLAS_CHECK(blas_, cublasCreate_v2(&handle_));
+    try {
+      GRAPHC_CUBLAS_CHECK(blas_, cublasSetStream_v2(handle_, session.stream()));
+      GRAPHC_CUBLAS_CHECK(blas_, cublasSetWorkspace_v2(handle_, reinterpret_cast<void*>(workspace_.address()),
+                                                       kWorkspaceBytes));
+    } catch (...) {
+      blas_.blas.cublasDestroy_v2(handle_);
+      throw;
+    }
+  }
+  BlasSession(const BlasSession&) = delete;
+  BlasSession& operator=(const BlasSession&) = delete;
+  ~BlasSession() { blas_.blas.cublasDestroy_v2(handle_); }
+
+  // The row-major Gemm at batch n, on buffers at `arguments` (device
+  // addresses of the kernel's buffers). cuBLAS is column-major, and a
+  // row-major matrix is its transpose in column-major order, so C^T =
+  // op(B)^T op(A)^T: B and A swap places, their transposes stay.
+  void gemm(const CublasGemm& g, const std::vector<CUdeviceptr>& arguments, int64_t n) const {
+    const auto dim = [&](const Size& s, const char* what) {
+      const int64_t v = s.at(n);
+      if (v < 0 || v > std::numeric_limits<int>::max())
+        throw Error(cat("a GEMM's ", what, " of ", v, " is beyond cuBLAS's int range"));
+      return static_cast<int>(v);
+    };
+    const int m = dim(g.m, "m"), cols = dim(g.n_cols, "n"), k = dim(g.k, "k");
+    const int lda = dim(g.lda, "lda"), ldb = dim(g.ldb, "ldb"), ldc = dim(g.ldc, "ldc");
+    const int batch = dim(g.batch, "batch");
+    if (m == 0 || cols == 0 || batch == 0) return;
+    const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
+    const cublasOperation_t op_b = g.transpose_b ? kCublasOpT : kCublasOpN;
+    const cublasOperation_t op_a = g.transpose_a ? kCublasOpT : kCublasOpN;
+    for (int64_t group = 0; group < g.groups; ++group) {
+      const auto at = [&](int buffer, const Size& group_stride) {
+        return reinterpret_cast<void*>(arguments[static_cast<size_t>(buffer)] +
+                                       static_cast<CUdeviceptr>(group * group_stride.at(n)) * sizeof(float));
+      };
+      GRAPHC_CUBLAS_CHECK(blas_, cublasGemmStridedBatchedEx(
+                                     handle_, op_b, op_a, cols, m, k, &alpha, at(g.b, g.b_group_stride), kCudaR32F,
+                                     ldb, g.b_batch_stride.at(n), at(g.a, g.a_group_stride), kCudaR32F, lda,
+                                     g.a_batch_stride.at(n), &beta, at(g.c, g.c_group_stride), kCudaR32F, ldc,
+                                     g.c_batch_stride.at(n), batch, compute_, kCublasGemmDefault));
+    }
+  }
+
+ private:
+  static constexpr size_t kWorkspaceBytes = size_t{32} << 20;
+  const CublasLibrary& blas_;
+  DeviceMemory workspace_;
+  cublasComputeType_t compute_;
+  cublasHandle_t handle_ = nullptr;
+};
+
 // A captured launch sequence, destroyed with its owner.
 class CapturedGraph {
  public:
@@ -129,8 +191,9 @@ class CapturedGraph {
 class GraphRunner {
  public:
   GraphRunner(const Graph& g, const GraphPlan& plan, const CudaPlan& cuda, const ParameterStore& store,
-              int64_t max_batch, const DeviceSession& session, const DeviceParameters& parameters)
-      : bound_(g, plan, store, max_batch, "cuda plan"), session_(session),
+              int64_t max_batch, const DeviceSession& session, const DeviceParameters& parameters,
+              const BlasSession& blas)
+      : bound_(g, plan, store, max_batch, "cuda plan"), session_(session), blas_(blas),
         arena_(session.driver(), static_cast<size_t>(plan.arena_bytes), cat(g.name(), "'s arena")),
         scratch_(session.driver(), static_cast<size_t>(plan.scratch_bytes), cat(g.name(), "'s kernel scratch")) {
     for (const FedInput& f : bound_.inputs())
@@ -145,7 +208,7 @@ class GraphRunner {
       Call c;
       for (const BoundRef& r : call.refs) c.arguments.push_back(address(r, parameters));
       for (const CudaLaunch& l : it->second->launches)
-        c.launches.push_back({session.function(l.function), l, max_blocks});
+        c.launches.push_back({l.cublas ? nullptr : session.function(l.function), l, max_blocks});
       calls_.push_back(std::move(c));
     }
     for (size_t i = 0; i < g.outputs().size(); ++i) outputs_.push_back(address(bound_.output(i), parameters));
@@ -209,9 +272,14 @@ class GraphRunner {
       params.clear();
       for (CUdeviceptr& a : c.arguments) params.push_back(&a);
       params.push_back(&batch);
-      for (const Launch& l : c.launches)
+      for (const Launch& l : c.launches) {
+        if (l.shape.cublas) {
+          blas_.gemm(*l.shape.cublas, c.arguments, n);
+          continue;
+        }
         GRAPHC_CU_CHECK(driver, cuLaunchKernel(l.function, l.blocks(n), 1, 1, static_cast<unsigned>(l.shape.block_threads),
                                                1, 1, 0, session_.stream(), params.data(), nullptr));
+      }
     }
   }
 
@@ -240,6 +308,7 @@ class GraphRunner {
 
   BoundGraphPlan bound_;
   const DeviceSession& session_;
+  const BlasSession& blas_;
   DeviceMemory arena_, scratch_;
   std::vector<DeviceMemory> inputs_;
   std::vector<Call> calls_;
@@ -249,14 +318,18 @@ class GraphRunner {
 
 class CudaExecutor final : public Executor {
  public:
-  CudaExecutor(const Program& program, const ParameterStore& store, const CudaModuleImage& image)
+  CudaExecutor(const Program& program, const ParameterStore& store, const CudaModuleImage& image,
+               MatmulPrecision precision)
       : session_(cuda_driver(), image, program.cuda->arch),
+        blas_(session_, precision),
         parameters_{DeviceMemory(session_.driver(), store.values().size() * sizeof(float), "the parameters"),
                     DeviceMemory(session_.driver(), store.gradients().size() * sizeof(float), "the gradients")},
-        train_(program.train, program.cuda->train, *program.cuda, store, program.max_batch, session_, parameters_),
-        eval_(program.eval, program.cuda->eval, *program.cuda, store, program.max_batch, session_, parameters_),
+        train_(program.train, program.cuda->train, *program.cuda, store, program.max_batch, session_, parameters_,
+               blas_),
+        eval_(program.eval, program.cuda->eval, *program.cuda, store, program.max_batch, session_, parameters_, blas_),
         updates_(parameter_updates(program, store)) {
-    name_ = cat("compiled kernels on cuda, ", session_.info().name, " (", session_.info().arch(), ")");
+    name_ = cat("compiled kernels on cuda, ", session_.info().name, " (", session_.info().arch(), "), ",
+                precision == MatmulPrecision::tf32 ? "tf32" : "fp32", " GEMMs");
   }
 
   std::string_view name() const override { return name_; }
@@ -310,6 +383,7 @@ class CudaExecutor final : public Executor {
   }
 
   DeviceSession session_;
+  BlasSession blas_;
   DeviceParameters parameters_;
   GraphRunner train_, eval_;
   std::vector<ParameterUpdate> updates_;
@@ -319,11 +393,11 @@ class CudaExecutor final : public Executor {
 }  // namespace
 
 std::unique_ptr<Executor> make_cuda_executor(const Program& program, const ParameterStore& store,
-                                             const CudaModuleImage& image) {
+                                             const CudaModuleImage& image, MatmulPrecision precision) {
   if (!program.cuda || (image.cubin.empty() && image.ptx.empty()))
     throw Error("--device cuda: this trainer was built without CUDA kernels (build it with graphc --target cuda)");
   if (std::string reason = cuda_unavailable_reason(); !reason.empty()) throw Error(cat("--device cuda: ", reason));
-  return std::make_unique<CudaExecutor>(program, store, image);
+  return std::make_unique<CudaExecutor>(program, store, image, precision);
 }
 
 }  // namespace graphc::runtime::cuda

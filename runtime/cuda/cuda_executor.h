@@ -2,8 +2,10 @@
 // (runtime/graph_plan.h) on the GPU over one device arena and one scratch
 // area allocated at start-up for the program's max_batch, launching each
 // kernel's __global__ functions (runtime/cuda/cuda_plan.h) from the module
-// graphc embedded in the trainer. Each batch size's launch sequence is
-// captured once as a CUDA graph and replayed.
+// graphc embedded in the trainer, and the plain f32 GEMMs the plan marks
+// through cuBLAS (TF32 tensor cores by default, full f32 with
+// MatmulPrecision::fp32). Each batch size's launch sequence is captured once
+// as a CUDA graph and replayed.
 //
 // The optimizer and the data stay on the host for now: a step uploads the
 // parameter values and the batch, and downloads the gradients, the state
@@ -28,7 +30,8 @@ struct CudaModuleImage {
 // no module, CUDA is unavailable here (the message says what is missing),
 // the GPU is older than the cubin's architecture and there is no PTX, or a
 // function the plan names is not in the module.
+// `precision` decides how the launches the plan gives to cuBLAS compute.
 std::unique_ptr<Executor> make_cuda_executor(const Program& program, const ParameterStore& store,
-                                             const CudaModuleImage& image);
+                                             const CudaModuleImage& image, MatmulPrecision precision);
 
 }  // namespace graphc::runtime::cuda

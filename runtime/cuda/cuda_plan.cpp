@@ -12,13 +12,62 @@ using namespace plan_json;
 
 namespace {
 constexpr const char* kPlan = "cuda plan";
-}
+}  // namespace
 
 int64_t CudaLaunch::threads_wanted(int64_t n) const {
   int64_t threads = 1;
-  for (const WorkFactor& f : work) threads *= std::max<int64_t>(f.constant + f.per_n * n, 0);
+  for (const Size& f : work) threads *= std::max<int64_t>(f.at(n), 0);
   return threads;
 }
+
+namespace {
+
+json size_json(const Size& s) { return json::array({s.constant, s.per_n}); }
+
+Size size_from(const json& j, const std::string& where) {
+  if (!j.is_array() || j.size() != 2 || !j[0].is_number_integer() || !j[1].is_number_integer())
+    throw Error(cat(kPlan, ": ", where, " must be a [constant, per_n] integer pair"));
+  return {j[0].get<int64_t>(), j[1].get<int64_t>()};
+}
+
+// The CublasGemm fields that are sizes, by name, for both directions.
+template <typename Gemm, typename F>
+void for_each_size(Gemm& g, F f) {
+  f("m", g.m), f("n_cols", g.n_cols), f("k", g.k), f("lda", g.lda), f("ldb", g.ldb), f("ldc", g.ldc);
+  f("batch", g.batch), f("a_batch_stride", g.a_batch_stride), f("b_batch_stride", g.b_batch_stride);
+  f("c_batch_stride", g.c_batch_stride), f("a_group_stride", g.a_group_stride);
+  f("b_group_stride", g.b_group_stride), f("c_group_stride", g.c_group_stride);
+}
+
+json cublas_json(const CublasGemm& g) {
+  json j = {{"a", g.a},         {"b", g.b},         {"c", g.c},          {"transpose_a", g.transpose_a},
+            {"transpose_b", g.transpose_b}, {"alpha", g.alpha}, {"beta", g.beta}, {"groups", g.groups}};
+  for_each_size(g, [&](const char* name, const Size& s) { j[name] = size_json(s); });
+  return j;
+}
+
+CublasGemm cublas_from(const json& j, const std::string& where) {
+  CublasGemm g;
+  auto index = [&](const char* key) { return static_cast<int>(non_negative(j, key, kPlan, where)); };
+  auto flag = [&](const char* key) {
+    const json& v = field(j, key, kPlan, where);
+    if (!v.is_boolean()) throw Error(cat(kPlan, ": ", where, ".", key, " must be true or false"));
+    return v.get<bool>();
+  };
+  auto number = [&](const char* key) {
+    const json& v = field(j, key, kPlan, where);
+    if (!v.is_number()) throw Error(cat(kPlan, ": ", where, ".", key, " must be a number"));
+    return v.get<double>();
+  };
+  g.a = index("a"), g.b = index("b"), g.c = index("c");
+  g.transpose_a = flag("transpose_a"), g.transpose_b = flag("transpose_b");
+  g.alpha = number("alpha"), g.beta = number("beta");
+  g.groups = non_negative(j, "groups", kPlan, where);
+  for_each_size(g, [&](const char* name, Size& s) { s = size_from(field(j, name, kPlan, where), cat(where, ".", name)); });
+  return g;
+}
+
+}  // namespace
 
 json cuda_plan_to_json(const CudaPlan& plan) {
   json kernels = json::array();
@@ -26,8 +75,10 @@ json cuda_plan_to_json(const CudaPlan& plan) {
     json launches = json::array();
     for (const CudaLaunch& l : k.launches) {
       json work = json::array();
-      for (const WorkFactor& f : l.work) work.push_back({f.constant, f.per_n});
-      launches.push_back({{"function", l.function}, {"block_threads", l.block_threads}, {"work", work}});
+      for (const Size& f : l.work) work.push_back(size_json(f));
+      json launch = {{"function", l.function}, {"block_threads", l.block_threads}, {"work", work}};
+      if (l.cublas) launch["cublas"] = cublas_json(*l.cublas);
+      launches.push_back(std::move(launch));
     }
     kernels.push_back({{"kernel", k.kernel}, {"launches", launches}});
   }
@@ -58,11 +109,8 @@ CudaPlan cuda_plan_from_json(const json& j) {
       launch.block_threads = static_cast<int>(block);
       const json& work = field(launches[l], "work", kPlan, lat);
       if (!work.is_array()) throw Error(cat(kPlan, ": ", lat, ".work must be an array"));
-      for (const json& f : work) {
-        if (!f.is_array() || f.size() != 2 || !f[0].is_number_integer() || !f[1].is_number_integer())
-          throw Error(cat(kPlan, ": ", lat, ".work must hold [constant, per_n] integer pairs"));
-        launch.work.push_back({f[0].get<int64_t>(), f[1].get<int64_t>()});
-      }
+      for (size_t w = 0; w < work.size(); ++w) launch.work.push_back(size_from(work[w], cat(lat, ".work[", w, "]")));
+      if (launches[l].contains("cublas")) launch.cublas = cublas_from(launches[l].at("cublas"), lat + ".cublas");
       k.launches.push_back(std::move(launch));
     }
     p.kernels.push_back(std::move(k));

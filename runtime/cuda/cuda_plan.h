@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,18 +18,38 @@
 
 namespace graphc::runtime::cuda {
 
-// The product of `constant + per_n * n` over its factors is the number of
-// threads that keeps a function fully busy at batch n.
-struct WorkFactor {
+// constant + per_n * n: a size at batch n (codegen's SizeExpr).
+struct Size {
   int64_t constant = 0;
   int64_t per_n = 0;
-  bool operator==(const WorkFactor&) const = default;
+  int64_t at(int64_t n) const { return constant + per_n * n; }
+  bool operator==(const Size&) const = default;
+};
+
+// A Gemm statement that cuBLAS runs instead of the emitted tiled kernel
+// (codegen/kernel_ir.h, Gemm, has the meaning of every field; only plain
+// f32 Gemms qualify: no window operand, no batch reduction). a, b, c index
+// the kernel's buffers; strides and offsets count elements.
+struct CublasGemm {
+  int a = -1, b = -1, c = -1;
+  bool transpose_a = false, transpose_b = false;
+  Size m, n_cols, k, lda, ldb, ldc;
+  double alpha = 1, beta = 0;
+  Size batch{1, 0};
+  Size a_batch_stride, b_batch_stride, c_batch_stride;
+  int64_t groups = 1;
+  Size a_group_stride, b_group_stride, c_group_stride;
+  bool operator==(const CublasGemm&) const = default;
 };
 
 struct CudaLaunch {
   std::string function;  // the __global__ function's name in the module
   int block_threads = 256;
-  std::vector<WorkFactor> work;
+  // The product of these at batch n is how many threads keep it fully busy.
+  std::vector<Size> work;
+  // When set, the executor calls cuBLAS for this launch (the function stays
+  // in the module as the reference the GEMM tests compare against).
+  std::optional<CublasGemm> cublas;
   int64_t threads_wanted(int64_t n) const;
   bool operator==(const CudaLaunch&) const = default;
 };

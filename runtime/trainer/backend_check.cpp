@@ -83,8 +83,10 @@ bool check_backend(const Program& program, const TrainerOptions& options, std::o
   const TrainingData data = load_training_data(program, options);
   ParameterStore initial(program.train, options.freeze);
   initial.initialize(program.train, options.seed);
-  std::unique_ptr<Executor> checked = make_executor(program, initial, options.device, options.threads, code);
-  std::unique_ptr<Executor> reference = make_executor(program, initial, options.check_against, options.threads, code);
+  ExecutorOptions reference_options = executor_options(options);
+  reference_options.device = options.check_against;
+  std::unique_ptr<Executor> checked = make_executor(program, initial, executor_options(options), code);
+  std::unique_ptr<Executor> reference = make_executor(program, initial, reference_options, code);
 
   data::SamplerOptions sampling;
   sampling.batch_size = options.batch_size;

@@ -53,11 +53,22 @@ struct LinkedCode {
   std::string_view cuda_ptx;
 };
 
-// The executor --device asks for: "cpu" runs the compiled kernels when the
+// How f32 matrix products run on the GPU: tf32 (the default, as PyTorch's
+// allow_tf32 for convolutions) rounds the operands to TF32 inside cuBLAS's
+// tensor-core GEMMs, fp32 keeps full f32. The CPU is always fp32.
+enum class MatmulPrecision { fp32, tf32 };
+
+struct ExecutorOptions {
+  std::string device = "cpu";  // cpu | cuda | interpreter
+  int threads = 0;             // compute threads for the compiled CPU kernels (0 = all cores)
+  MatmulPrecision precision = MatmulPrecision::tf32;
+};
+
+// The executor options.device asks for: "cpu" runs the compiled kernels when the
 // trainer carries them (the interpreter otherwise), "cuda" the CUDA kernels
-// on the GPU, "interpreter" the reference interpreter. threads: compute threads for the compiled kernels
-// (0 = all cores). Throws graphc::Error when the choice cannot run here.
+// on the GPU, "interpreter" the reference interpreter. Throws graphc::Error
+// when the choice cannot run here.
 std::unique_ptr<Executor> make_executor(const Program& program, const ParameterStore& store,
-                                        const std::string& device, int threads, const LinkedCode& code);
+                                        const ExecutorOptions& options, const LinkedCode& code);
 
 }  // namespace graphc::runtime

@@ -116,6 +116,12 @@ std::vector<Flag> flag_table(const Program& program) {
          if (v != "cpu" && v != "cuda" && v != "interpreter") bad_value("device", v, "cpu, cuda or interpreter");
          o.device = v;
        }},
+      {"precision", "tf32|fp32",
+       "f32 matrix products on the GPU: tf32 rounds GEMM operands to TF32 on tensor cores, fp32 keeps full f32",
+       [](TrainerOptions& o, std::string_view v) {
+         if (v != "tf32" && v != "fp32") bad_value("precision", v, "tf32 or fp32");
+         o.precision = v;
+       }},
       {"check-against", "cpu|cuda|interpreter",
        "do not train: run one training and one eval step on --device and on this device from the same "
        "parameters and batch, compare every output, exit 1 if any differs beyond --check-tolerance",
@@ -196,12 +202,18 @@ std::string default_value(const TrainerOptions& d, const std::string& flag) {
   if (flag == "schedule") return std::string(schedule_kind_name(d.schedule.kind));
   if (flag == "seed") return cat(d.seed);
   if (flag == "device") return d.device;
+  if (flag == "precision") return d.precision;
   if (flag == "val-split") return cat(d.val_fraction);
   if (flag == "augment" && d.augment) return "on";
   return "";
 }
 
 }  // namespace
+
+ExecutorOptions executor_options(const TrainerOptions& options) {
+  return {options.device, options.threads,
+          options.precision == "fp32" ? MatmulPrecision::fp32 : MatmulPrecision::tf32};
+}
 
 TrainerOptions default_trainer_options(const Program& program) {
   const Recipe& r = program.recipe;

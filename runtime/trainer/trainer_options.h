@@ -12,6 +12,7 @@
 #include "runtime/optim/lr_schedule.h"
 #include "runtime/optim/optimizer_config.h"
 #include "runtime/program.h"
+#include "runtime/trainer/executor.h"
 
 namespace graphc::runtime {
 
@@ -33,6 +34,7 @@ struct TrainerOptions {
   bool seed_given = false;         // --seed was on the command line
   std::string device = "cpu";      // cpu | cuda | interpreter
   int threads = 0;                 // compute and data decoding threads; 0 = all cores
+  std::string precision = "tf32";  // f32 matrix products on the GPU: tf32 | fp32
   double val_fraction = 0;         // share of the training set held out
   bool drop_last = false;          // drop the last partial training batch of each epoch
   bool augment = false;            // random crop (4 px, reflect) and horizontal flip
@@ -56,6 +58,9 @@ TrainerOptions default_trainer_options(const Program& program);
 // flag and the bad value: unknown flags, missing or malformed values, values
 // out of range (a batch size above the program's max_batch names both).
 TrainerOptions parse_trainer_args(const Program& program, const std::vector<std::string>& args);
+
+// What make_executor needs of the options (device, threads, precision).
+ExecutorOptions executor_options(const TrainerOptions& options);
 
 // The --help text, showing this program's defaults.
 std::string trainer_usage(const Program& program);

@@ -103,7 +103,7 @@ class TrainingRun {
     if (options_.max_steps > 0) steps_per_epoch_ = std::min(steps_per_epoch_, options_.max_steps);
     total_steps_ = steps_per_epoch_ * options_.epochs;
 
-    executor_ = make_executor(program_, *store_, options_.device, options_.threads, code_);
+    executor_ = make_executor(program_, *store_, executor_options(options_), code_);
     print_header();
     if (checkpoint) {
       restore_checkpoint(*checkpoint, *store_, *optimizer_);

@@ -19,6 +19,7 @@
 //
 // Every function the runtime resolves (GRAPHC_CUDA_DRIVER_FUNCTIONS) is
 // defined here with its declared signature; the X-macro list checks that.
+// cuBLAS is emulated in fake_cublas.cpp, linked into the same library.
 #include <dlfcn.h>
 
 #include <cstdint>
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "runtime/cuda/cuda_driver_abi.h"
+#include "tests/cuda_host/fake_stream.h"
 
 using namespace graphc::runtime::cuda;
 
@@ -39,10 +41,6 @@ struct CUmod_st {
 struct CUfunc_st {
   void (*entry)(void** params, unsigned grid, unsigned block);
   int params;
-};
-struct CUstream_st {
-  bool capturing = false;
-  std::vector<std::function<void()>> recorded;
 };
 struct CUgraph_st {
   std::vector<std::function<void()>> work;
@@ -62,7 +60,10 @@ constexpr const char* kModulePrefix = "graphc-host-module:";
 
 CUctx_st the_context;
 
-// Runs `work` now, or records it when the stream is capturing.
+void* at(CUdeviceptr p) { return reinterpret_cast<void*>(static_cast<uintptr_t>(p)); }
+
+}  // namespace
+
 CUresult enqueue(CUstream stream, std::function<void()> work) {
   if (stream != nullptr && stream->capturing) {
     stream->recorded.push_back(std::move(work));
@@ -71,10 +72,6 @@ CUresult enqueue(CUstream stream, std::function<void()> work) {
   work();
   return kCudaSuccess;
 }
-
-void* at(CUdeviceptr p) { return reinterpret_cast<void*>(static_cast<uintptr_t>(p)); }
-
-}  // namespace
 
 extern "C" {
 
