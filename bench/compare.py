@@ -382,7 +382,10 @@ def markdown(results, meta):
     for r in results:
         steps = f"{r['epochs']} x {r['steps_per_epoch']}" if r['epochs'] > 1 else str(r['steps_per_epoch'])
         ratios = [f"{r[f'ratio_{m}']:.3f}" if r[f'ratio_{m}'] is not None else '-' for m in modes]
-        out.append(f"| {r['workload']} | {r['device']} | {r['batch']} | {r['threads']} | {steps} "
+        device = r['device']
+        if r['graphc_device_flag'] not in (None, device):
+            device += f" (graphc: {r['graphc_device_flag']})"
+        out.append(f"| {r['workload']} | {device} | {r['batch']} | {r['threads']} | {steps} "
                    f"| {cell(r, 'graphc')} | " + ''.join(f"{cell(r, f'torch_{m}')} | " for m in modes)
                    + ' | '.join(ratios) + ' |')
     out.append('')

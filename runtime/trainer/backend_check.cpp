@@ -99,8 +99,8 @@ bool check_backend(const Program& program, const TrainerOptions& options, std::o
 
   out << program.model << ": " << checked->name() << " against " << reference->name()
       << ", one training and one eval step on the first training batch (" << batch->size()
-      << " samples), tolerance " << options.check_tolerance << " of each tensor's scale\n";
-  Report report(out, options.check_tolerance);
+      << " samples), tolerance " << check_tolerance_for(options) << " of each tensor's scale\n";
+  Report report(out, check_tolerance_for(options));
 
   ParameterStore a = initial, b = initial;
   const uint64_t seed = step_seed(options.seed, 0);

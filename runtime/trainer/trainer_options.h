@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,7 @@ struct TrainerOptions {
   std::string metrics;             // JSON lines, one per epoch and a final one
   int64_t max_steps = 0;           // 0 = no limit; else at most this many steps per epoch
   std::string check_against;       // --check-against DEVICE: compare one step with it, do not train
-  double check_tolerance = 1e-4;   // of each tensor's scale
+  std::optional<double> check_tolerance;  // of each tensor's scale; default check_tolerance_for()
   bool quiet = false;              // print errors only
   bool help = false;
 };
@@ -58,6 +59,10 @@ TrainerOptions default_trainer_options(const Program& program);
 // flag and the bad value: unknown flags, missing or malformed values, values
 // out of range (a batch size above the program's max_batch names both).
 TrainerOptions parse_trainer_args(const Program& program, const std::vector<std::string>& args);
+
+// --check-tolerance when given, else what f32 arithmetic meets (1e-4), or
+// TF32's (1e-2) when either side is cuda with tf32 GEMMs.
+double check_tolerance_for(const TrainerOptions& options);
 
 // What make_executor needs of the options (device, threads, precision).
 ExecutorOptions executor_options(const TrainerOptions& options);

@@ -110,7 +110,14 @@ TEST_F(EmulatedCuda, TrainerChecksAgainstTheInterpreterAndTrainsLikeTheCpu) {
   EXPECT_NE(check.out.find("compiled kernels on cuda, graphc host emulation (sm_90), tf32 GEMMs against interpreter"),
             std::string::npos)
       << check.out;
+  EXPECT_NE(check.out.find("tolerance 0.01 of each tensor's scale"), std::string::npos) << "TF32's:\n" << check.out;
   EXPECT_NE(check.out.find("check passed: 13 of 13 outputs agree"), std::string::npos) << check.out;
+  const RunOutput fp32 = run(
+      t.program, {"--data", data, "--device", "cuda", "--precision", "fp32", "--check-against", "interpreter"}, t.code());
+  EXPECT_EQ(fp32.status, 0) << fp32.out << fp32.err;
+  EXPECT_NE(fp32.out.find("fp32 GEMMs against interpreter"), std::string::npos) << fp32.out;
+  EXPECT_NE(fp32.out.find("tolerance 0.0001 of each tensor's scale"), std::string::npos) << fp32.out;
+  EXPECT_NE(fp32.out.find("check passed: 13 of 13 outputs agree"), std::string::npos) << fp32.out;
 
   // Two epochs with dropout and batch norm, then the test set: the same
   // accuracy as the interpreter's run from the same seed.
