@@ -258,6 +258,22 @@ CudaModule emit_cuda_module(const std::vector<Kernel>& kernels) {
       else
         write_single_thread(k, run, f, body);
       pending.push_back({i == 0 ? k.name : "", parameter_list(k), body.str()});
+      if (s.kind == StmtKind::gemm && s.gemm.has_b_window && cublas_runs(k, s.gemm)) {
+        CudaFunction columns;
+        columns.kernel = k.name;
+        columns.statement = i;
+        columns.name = f.name + "_cols";
+        columns.window_columns = true;
+        columns.block_threads = kBlockThreads;
+        columns.work = {s.gemm.batch, s.gemm.groups, s.gemm.b_window.rows() * s.gemm.b_window.cols()};
+        std::ostringstream columns_body;
+        write_window_columns(s.gemm, columns_body);
+        module.functions.push_back(std::move(f));
+        pending.push_back({"", parameter_list(k) + ", float* gc_cols", columns_body.str()});
+        module.functions.push_back(std::move(columns));
+        i = end;
+        continue;
+      }
       module.functions.push_back(std::move(f));
       i = end;
     }

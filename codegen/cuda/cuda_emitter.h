@@ -18,7 +18,9 @@
 //   runs inside one thread in the IR's order, so every reduction sums in the
 //   same fixed order whatever the launch configuration (no atomics).
 // - Gemm becomes a shared-memory tiled GEMM (16 x 16 tiles, one thread per C
-//   element) honouring every Gemm field; cuBLAS replaces plain cases later.
+//   element) honouring every Gemm field; the executor runs the cases
+//   cublas_runs() accepts through cuBLAS instead, after the window_columns
+//   function of a convolution has written its window operand out (im2col).
 // - Every function is correct for any grid size (all loops are grid-stride),
 //   and its block size is fixed (CudaFunction::block_threads, __launch_bounds__).
 // - The interpreter's semantics: NaN-propagating max/min/relu, C truncation
@@ -39,6 +41,10 @@ struct CudaFunction {
   std::string name;   // "<kernel>_s<i>"
   std::string kernel; // the Kernel it belongs to (its buffers are the parameters)
   size_t statement = 0; // the index in Kernel::body of the (first) statement it runs
+  // Not a launch of its own: it writes the window operand of Gemm statement
+  // `statement` as a plain matrix (im2col) into its extra last parameter,
+  // `float* gc_cols`, for cuBLAS (cublas_runs).
+  bool window_columns = false;
   int block_threads = 256;
   // The product of these at batch size n is how many threads keep the
   // function fully busy; more are wasted, fewer are still correct.
@@ -51,6 +57,11 @@ struct CudaModule {
   std::string source;
   std::vector<CudaFunction> functions;
 };
+
+// Whether cuBLAS can run Gemm g of kernel k in the executor: f32 operands,
+// no batch reduction; a window operand is first written out as a matrix by
+// the Gemm's window_columns function.
+bool cublas_runs(const Kernel& k, const Gemm& g);
 
 CudaModule emit_cuda_module(const std::vector<Kernel>& kernels);
 std::string emit_cuda(const std::vector<Kernel>& kernels);

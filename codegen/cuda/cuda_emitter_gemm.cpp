@@ -16,6 +16,7 @@
 //   of codegen/cpu/gemm_pack.cpp's fetch_window.
 #include <cstdio>
 
+#include "codegen/cuda/cuda_emitter.h"
 #include "codegen/cuda/cuda_emitter_internal.h"
 #include "ir/error.h"
 
@@ -126,4 +127,31 @@ void write_gemm(const Kernel& kernel, const Gemm& g, std::ostringstream& out) {
   out << "  }\n";
 }
 
+// V of every (sample, group), row-major rows x cols each, one after another:
+// what cuBLAS reads in place of the window.
+void write_window_columns(const Gemm& g, std::ostringstream& out) {
+  const GemmWindow& w = g.b_window;
+  out << "  const long long rows = " << w.rows() << "LL, cols = " << w.cols() << "LL, per = rows * cols;\n";
+  out << "  const long long total = " << size_text(g.batch) << " * " << g.groups << "LL * per;\n";
+  out << "  for (long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x; t < total;"
+         " t += (long long)gridDim.x * blockDim.x) {\n";
+  out << "    const long long col = t % cols, r = (t / cols) % rows;\n";
+  out << "    const long long group = (t / per) % " << g.groups << "LL, sample = t / (per * " << g.groups << "LL);\n";
+  out << "    const long long b_base = sample * " << size_text(g.b_batch_stride) << " + group * "
+      << size_text(g.b_group_stride) << ";\n";
+  out << "    gc_cols[t] = " << window_call(g, "r", "col") << ";\n";
+  out << "  }\n";
+}
+
 }  // namespace graphc::codegen::cuda::detail
+
+namespace graphc::codegen::cuda {
+
+bool cublas_runs(const Kernel& k, const Gemm& g) {
+  if (g.reduce_batch) return false;
+  for (BufferId b : {g.a, g.b, g.c})
+    if (k.buffers[static_cast<size_t>(b)].dtype != DType::f32) return false;
+  return true;
+}
+
+}  // namespace graphc::codegen::cuda

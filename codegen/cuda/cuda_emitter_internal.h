@@ -65,4 +65,7 @@ class BodyWriter {
 void write_gemm(const Kernel& kernel, const Gemm& g, std::ostringstream& out);
 constexpr int kGemmTile = 16;
 
+// The body of a Gemm's window_columns function (see CudaFunction).
+void write_window_columns(const Gemm& g, std::ostringstream& out);
+
 }  // namespace graphc::codegen::cuda::detail

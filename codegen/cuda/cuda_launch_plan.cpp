@@ -1,6 +1,7 @@
 // See cuda_launch_plan.h.
 #include "codegen/cuda/cuda_launch_plan.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 
@@ -12,14 +13,11 @@ namespace {
 
 runtime::cuda::Size size(const SizeExpr& s) { return {s.constant, s.per_n}; }
 
-// cuBLAS runs plain f32 Gemms; window operands (convolutions) and batch
-// reductions (their weight gradients) stay with the emitted kernel.
-std::optional<runtime::cuda::CublasGemm> cublas_gemm(const Kernel& k, const Stmt& s) {
-  if (s.kind != StmtKind::gemm) return std::nullopt;
+// What cuBLAS runs for statement s of kernel k (cublas_runs); a window
+// operand comes from the statement's window_columns function.
+std::optional<runtime::cuda::CublasGemm> cublas_gemm(const Kernel& k, const Stmt& s, const CudaModule& module) {
+  if (s.kind != StmtKind::gemm || !cublas_runs(k, s.gemm)) return std::nullopt;
   const Gemm& g = s.gemm;
-  if (g.has_b_window || g.reduce_batch) return std::nullopt;
-  for (BufferId b : {g.a, g.b, g.c})
-    if (k.buffers[static_cast<size_t>(b)].dtype != DType::f32) return std::nullopt;
   runtime::cuda::CublasGemm c;
   c.a = g.a, c.b = g.b, c.c = g.c;
   c.transpose_a = g.transpose_a, c.transpose_b = g.transpose_b;
@@ -32,6 +30,16 @@ std::optional<runtime::cuda::CublasGemm> cublas_gemm(const Kernel& k, const Stmt
   c.groups = g.groups;
   c.a_group_stride = size(g.a_group_stride), c.b_group_stride = size(g.b_group_stride);
   c.c_group_stride = size(g.c_group_stride);
+  if (g.has_b_window) {
+    const size_t statement = static_cast<size_t>(&s - k.body.data());
+    auto it = std::find_if(module.functions.begin(), module.functions.end(), [&](const CudaFunction& f) {
+      return f.window_columns && f.kernel == k.name && f.statement == statement;
+    });
+    GRAPHC_ASSERT(it != module.functions.end(), "kernel ", k.name, ": no window columns for statement ", statement);
+    runtime::cuda::WindowColumns columns{it->name, it->block_threads, {}, g.b_window.rows(), g.b_window.cols()};
+    for (const SizeExpr& w : it->work) columns.work.push_back(size(w));
+    c.columns = std::move(columns);
+  }
   return c;
 }
 
@@ -51,10 +59,11 @@ runtime::cuda::CudaPlan cuda_launch_plan(const CompiledCpuProgram& kernels, cons
     plan.kernels.push_back({k.name, {}});
   }
   for (const CudaFunction& f : module.functions) {
+    if (f.window_columns) continue;  // part of its Gemm's cuBLAS launch
     auto it = index_of.find(f.kernel);
     GRAPHC_ASSERT(it != index_of.end(), "CUDA function ", f.name, " of unknown kernel ", f.kernel);
     const Kernel& k = *kernel_of.at(f.kernel);
-    runtime::cuda::CudaLaunch launch{f.name, f.block_threads, {}, cublas_gemm(k, k.body.at(f.statement))};
+    runtime::cuda::CudaLaunch launch{f.name, f.block_threads, {}, cublas_gemm(k, k.body.at(f.statement), module)};
     for (const SizeExpr& s : f.work) launch.work.push_back(size(s));
     plan.kernels[it->second].launches.push_back(std::move(launch));
   }

@@ -138,7 +138,8 @@ class BlasSession {
   // addresses of the kernel's buffers). cuBLAS is column-major, and a
   // row-major matrix is its transpose in column-major order, so C^T =
   // op(B)^T op(A)^T: B and A swap places, their transposes stay.
-  void gemm(const CublasGemm& g, const std::vector<CUdeviceptr>& arguments, int64_t n) const {
+  // With g.columns, B is the written-out window at `columns` instead.
+  void gemm(const CublasGemm& g, const std::vector<CUdeviceptr>& arguments, int64_t n, CUdeviceptr columns) const {
     const auto dim = [&](const Size& s, const char* what) {
       const int64_t v = s.at(n);
       if (v < 0 || v > std::numeric_limits<int>::max())
@@ -146,21 +147,27 @@ class BlasSession {
       return static_cast<int>(v);
     };
     const int m = dim(g.m, "m"), cols = dim(g.n_cols, "n"), k = dim(g.k, "k");
-    const int lda = dim(g.lda, "lda"), ldb = dim(g.ldb, "ldb"), ldc = dim(g.ldc, "ldc");
+    const int lda = dim(g.lda, "lda"), ldc = dim(g.ldc, "ldc");
+    const int ldb = g.columns ? dim(Size{g.columns->cols, 0}, "ldb") : dim(g.ldb, "ldb");
+    const int64_t b_matrix = g.columns ? g.columns->rows * g.columns->cols : 0;
+    const int64_t b_batch_stride = g.columns ? g.groups * b_matrix : g.b_batch_stride.at(n);
     const int batch = dim(g.batch, "batch");
     if (m == 0 || cols == 0 || batch == 0) return;
     const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
     const cublasOperation_t op_b = g.transpose_b ? kCublasOpT : kCublasOpN;
     const cublasOperation_t op_a = g.transpose_a ? kCublasOpT : kCublasOpN;
     for (int64_t group = 0; group < g.groups; ++group) {
-      const auto at = [&](int buffer, const Size& group_stride) {
-        return reinterpret_cast<void*>(arguments[static_cast<size_t>(buffer)] +
-                                       static_cast<CUdeviceptr>(group * group_stride.at(n)) * sizeof(float));
+      const auto at = [&](CUdeviceptr base, int64_t group_stride) {
+        return reinterpret_cast<void*>(base + static_cast<CUdeviceptr>(group * group_stride) * sizeof(float));
       };
+      const auto operand = [&](int buffer, const Size& group_stride) {
+        return at(arguments[static_cast<size_t>(buffer)], group_stride.at(n));
+      };
+      void* b = g.columns ? at(columns, b_matrix) : operand(g.b, g.b_group_stride);
       GRAPHC_CUBLAS_CHECK(blas_, cublasGemmStridedBatchedEx(
-                                     handle_, op_b, op_a, cols, m, k, &alpha, at(g.b, g.b_group_stride), kCudaR32F,
-                                     ldb, g.b_batch_stride.at(n), at(g.a, g.a_group_stride), kCudaR32F, lda,
-                                     g.a_batch_stride.at(n), &beta, at(g.c, g.c_group_stride), kCudaR32F, ldc,
+                                     handle_, op_b, op_a, cols, m, k, &alpha, b, kCudaR32F, ldb, b_batch_stride,
+                                     operand(g.a, g.a_group_stride), kCudaR32F, lda,
+                                     g.a_batch_stride.at(n), &beta, operand(g.c, g.c_group_stride), kCudaR32F, ldc,
                                      g.c_batch_stride.at(n), batch, compute_, kCublasGemmDefault));
     }
   }
@@ -194,21 +201,25 @@ class GraphRunner {
               int64_t max_batch, const DeviceSession& session, const DeviceParameters& parameters,
               const BlasSession& blas)
       : bound_(g, plan, store, max_batch, "cuda plan"), session_(session), blas_(blas),
+        max_blocks_(int64_t{std::max(1, session.info().multiprocessors)} * 32),
         arena_(session.driver(), static_cast<size_t>(plan.arena_bytes), cat(g.name(), "'s arena")),
         scratch_(session.driver(), static_cast<size_t>(plan.scratch_bytes), cat(g.name(), "'s kernel scratch")) {
     for (const FedInput& f : bound_.inputs())
       inputs_.emplace_back(session.driver(), f.bytes(max_batch), cat("input '", f.name, "'"));
     std::map<std::string, const CudaKernelLaunches*> launches_of;
     for (const CudaKernelLaunches& k : cuda.kernels) launches_of[k.kernel] = &k;
-    const int max_blocks = std::max(1, session.info().multiprocessors) * 32;
+    columns_ = DeviceMemory(session.driver(), columns_bytes(cuda, max_batch), cat(g.name(), "'s convolution columns"));
     for (const BoundCall& call : bound_.calls()) {
       auto it = launches_of.find(call.kernel);
       if (it == launches_of.end())
         throw Error(cat(g.name(), ": the cuda plan has no launches for kernel '", call.kernel, "'"));
       Call c;
       for (const BoundRef& r : call.refs) c.arguments.push_back(address(r, parameters));
-      for (const CudaLaunch& l : it->second->launches)
-        c.launches.push_back({l.cublas ? nullptr : session.function(l.function), l, max_blocks});
+      for (const CudaLaunch& l : it->second->launches) {
+        const bool window = l.cublas && l.cublas->columns;
+        c.launches.push_back({l.cublas ? nullptr : session.function(l.function),
+                              window ? session.function(l.cublas->columns->function) : nullptr, l});
+      }
       calls_.push_back(std::move(c));
     }
     for (size_t i = 0; i < g.outputs().size(); ++i) outputs_.push_back(address(bound_.output(i), parameters));
@@ -238,14 +249,21 @@ class GraphRunner {
 
  private:
   struct Launch {
-    CUfunction function;
+    CUfunction function;  // the emitted kernel, unless cuBLAS runs it
+    CUfunction columns;   // writes a convolution's window out for cuBLAS
     CudaLaunch shape;
-    int max_blocks;
-    unsigned blocks(int64_t n) const {
-      const int64_t wanted = (shape.threads_wanted(n) + shape.block_threads - 1) / shape.block_threads;
-      return static_cast<unsigned>(std::clamp<int64_t>(wanted, 1, max_blocks));
-    }
   };
+
+  // The largest written-out window any launch needs at max_batch.
+  static size_t columns_bytes(const CudaPlan& cuda, int64_t max_batch) {
+    int64_t most = 0;
+    for (const CudaKernelLaunches& k : cuda.kernels)
+      for (const CudaLaunch& l : k.launches)
+        if (l.cublas && l.cublas->columns)
+          most = std::max(most, l.cublas->batch.at(max_batch) * l.cublas->groups * l.cublas->columns->rows *
+                                    l.cublas->columns->cols);
+    return static_cast<size_t>(most) * sizeof(float);
+  }
   struct Call {
     std::vector<CUdeviceptr> arguments;  // one per kernel buffer; then n
     std::vector<Launch> launches;
@@ -267,18 +285,33 @@ class GraphRunner {
   void launch_all(int64_t n) {
     const CudaDriver& driver = session_.driver();
     long long batch = n;
+    CUdeviceptr columns = columns_.address();
     std::vector<void*> params;
+    // Grids are capped (grid-stride loops cover the rest): enough blocks to
+    // fill every multiprocessor several times over.
+    const auto launch = [&](CUfunction f, int64_t threads, int block_threads) {
+      const int64_t wanted = (threads + block_threads - 1) / block_threads;
+      const auto blocks = static_cast<unsigned>(std::clamp<int64_t>(wanted, 1, max_blocks_));
+      GRAPHC_CU_CHECK(driver, cuLaunchKernel(f, blocks, 1, 1, static_cast<unsigned>(block_threads), 1, 1, 0,
+                                             session_.stream(), params.data(), nullptr));
+    };
     for (Call& c : calls_) {
       params.clear();
       for (CUdeviceptr& a : c.arguments) params.push_back(&a);
       params.push_back(&batch);
       for (const Launch& l : c.launches) {
-        if (l.shape.cublas) {
-          blas_.gemm(*l.shape.cublas, c.arguments, n);
+        if (!l.shape.cublas) {
+          launch(l.function, l.shape.threads_wanted(n), l.shape.block_threads);
           continue;
         }
-        GRAPHC_CU_CHECK(driver, cuLaunchKernel(l.function, l.blocks(n), 1, 1, static_cast<unsigned>(l.shape.block_threads),
-                                               1, 1, 0, session_.stream(), params.data(), nullptr));
+        if (const auto& w = l.shape.cublas->columns) {
+          params.push_back(&columns);
+          int64_t threads = 1;
+          for (const Size& f : w->work) threads *= std::max<int64_t>(f.at(n), 0);
+          launch(l.columns, threads, w->block_threads);
+          params.pop_back();
+        }
+        blas_.gemm(*l.shape.cublas, c.arguments, n, columns);
       }
     }
   }
@@ -309,7 +342,8 @@ class GraphRunner {
   BoundGraphPlan bound_;
   const DeviceSession& session_;
   const BlasSession& blas_;
-  DeviceMemory arena_, scratch_;
+  const int64_t max_blocks_;
+  DeviceMemory arena_, scratch_, columns_;
   std::vector<DeviceMemory> inputs_;
   std::vector<Call> calls_;
   std::vector<CUdeviceptr> outputs_;

@@ -39,10 +39,23 @@ void for_each_size(Gemm& g, F f) {
   f("b_group_stride", g.b_group_stride), f("c_group_stride", g.c_group_stride);
 }
 
+int block_threads_from(const json& j, const std::string& where) {
+  const int64_t block = non_negative(j, "block_threads", kPlan, where);
+  if (block < 1 || block > 1024) throw Error(cat(kPlan, ": ", where, ".block_threads must be 1 to 1024"));
+  return static_cast<int>(block);
+}
+
 json cublas_json(const CublasGemm& g) {
   json j = {{"a", g.a},         {"b", g.b},         {"c", g.c},          {"transpose_a", g.transpose_a},
             {"transpose_b", g.transpose_b}, {"alpha", g.alpha}, {"beta", g.beta}, {"groups", g.groups}};
   for_each_size(g, [&](const char* name, const Size& s) { j[name] = size_json(s); });
+  if (g.columns) {
+    json work = json::array();
+    for (const Size& f : g.columns->work) work.push_back(size_json(f));
+    j["columns"] = {{"function", g.columns->function}, {"block_threads", g.columns->block_threads},
+                    {"work", work},                    {"rows", g.columns->rows},
+                    {"cols", g.columns->cols}};
+  }
   return j;
 }
 
@@ -64,6 +77,19 @@ CublasGemm cublas_from(const json& j, const std::string& where) {
   g.alpha = number("alpha"), g.beta = number("beta");
   g.groups = non_negative(j, "groups", kPlan, where);
   for_each_size(g, [&](const char* name, Size& s) { s = size_from(field(j, name, kPlan, where), cat(where, ".", name)); });
+  if (j.contains("columns")) {
+    const json& c = j.at("columns");
+    const std::string at = where + ".columns";
+    WindowColumns columns;
+    columns.function = text(c, "function", kPlan, at);
+    columns.block_threads = block_threads_from(c, at);
+    const json& work = field(c, "work", kPlan, at);
+    if (!work.is_array()) throw Error(cat(kPlan, ": ", at, ".work must be an array"));
+    for (size_t w = 0; w < work.size(); ++w) columns.work.push_back(size_from(work[w], cat(at, ".work[", w, "]")));
+    columns.rows = non_negative(c, "rows", kPlan, at);
+    columns.cols = non_negative(c, "cols", kPlan, at);
+    g.columns = std::move(columns);
+  }
   return g;
 }
 
@@ -104,9 +130,7 @@ CudaPlan cuda_plan_from_json(const json& j) {
       const std::string lat = cat(at, ".launches[", l, "]");
       CudaLaunch launch;
       launch.function = text(launches[l], "function", kPlan, lat);
-      const int64_t block = non_negative(launches[l], "block_threads", kPlan, lat);
-      if (block < 1 || block > 1024) throw Error(cat(kPlan, ": ", lat, ".block_threads must be 1 to 1024"));
-      launch.block_threads = static_cast<int>(block);
+      launch.block_threads = block_threads_from(launches[l], lat);
       const json& work = field(launches[l], "work", kPlan, lat);
       if (!work.is_array()) throw Error(cat(kPlan, ": ", lat, ".work must be an array"));
       for (size_t w = 0; w < work.size(); ++w) launch.work.push_back(size_from(work[w], cat(lat, ".work[", w, "]")));

@@ -26,10 +26,23 @@ struct Size {
   bool operator==(const Size&) const = default;
 };
 
+// A convolution's window operand written out as a matrix (im2col) by
+// `function` (the kernel's buffers, n, then the matrix to write): V of each
+// (sample, group), row-major rows x cols, one after another. cuBLAS then
+// reads it as B.
+struct WindowColumns {
+  std::string function;
+  int block_threads = 256;
+  std::vector<Size> work;
+  int64_t rows = 0, cols = 0;
+  bool operator==(const WindowColumns&) const = default;
+};
+
 // A Gemm statement that cuBLAS runs instead of the emitted tiled kernel
-// (codegen/kernel_ir.h, Gemm, has the meaning of every field; only plain
-// f32 Gemms qualify: no window operand, no batch reduction). a, b, c index
-// the kernel's buffers; strides and offsets count elements.
+// (codegen/kernel_ir.h, Gemm, has the meaning of every field; f32 Gemms
+// without a batch reduction qualify). a, b, c index the kernel's buffers;
+// strides and offsets count elements. With `columns`, B is the written-out
+// window instead of buffer b.
 struct CublasGemm {
   int a = -1, b = -1, c = -1;
   bool transpose_a = false, transpose_b = false;
@@ -39,6 +52,7 @@ struct CublasGemm {
   Size a_batch_stride, b_batch_stride, c_batch_stride;
   int64_t groups = 1;
   Size a_group_stride, b_group_stride, c_group_stride;
+  std::optional<WindowColumns> columns;
   bool operator==(const CublasGemm&) const = default;
 };
 

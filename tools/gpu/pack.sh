@@ -38,7 +38,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --cpu) cpu=$2; shift 2 ;;
     --models) models=$2; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "pack.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -86,6 +86,18 @@ cp "$shared/bench/torch_ref.py" bench/compare.py "$stage/bench/"
 cp tools/gpu/run.sh "$stage/run.sh"
 chmod -R u+w "$stage"   # the shared data is read-only; the next pack must be able to delete it
 chmod +x "$stage/run.sh" "$stage/bench/"*.py
+
+# Cheap checks here before device time is spent on them: every trainer
+# starts, one checks its compiled CPU kernels against the interpreter, and
+# run.sh parses.
+for t in "$stage"/bin/train_*; do
+  "$t" --help > /dev/null || { echo "pack.sh: $t --help failed" >&2; exit 1; }
+done
+if [ -e "$stage/bin/train_mnist_mlp" ]; then
+  "$stage/bin/train_mnist_mlp" --data "$stage/data/mnist" --device cpu --check-against interpreter --batch-size 32 |
+    tail -n 1 | sed 's/^/pack.sh: train_mnist_mlp (cpu against interpreter): /'
+fi
+bash -n "$stage/run.sh"
 
 {
   echo "packed $(date -u +%Y-%m-%dT%H:%M:%SZ) from $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- 2>/dev/null || echo '+uncommitted changes')"
