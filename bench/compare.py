@@ -38,7 +38,8 @@ assembles batches on a background thread while torch_ref.py gathers each
 batch inside its timed loop; on cuda both sides round matrix-product
 operands to TF32 by default, torch_ref.py in its matrix products and cuDNN
 convolutions (torch.backends.*.allow_tf32), graphc's trainers in their
-cuBLAS GEMMs (--precision tf32), so where each side uses it differs.
+cuBLAS GEMMs (--precision tf32), so neither computes in plain float32 and
+their rounding differs.
 
 `--threads T` goes to torch_ref.py (torch.set_num_threads, and OMP_NUM_THREADS
 and OPENBLAS_NUM_THREADS in its environment) and to the graphc

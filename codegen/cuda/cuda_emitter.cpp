@@ -74,54 +74,6 @@ __device__ __forceinline__ T gc_window(const T* image, long long r, long long co
 }
 )";
 
-// ---- independence of a loop's iterations ----
-
-// Every scalar read in `stmts` is assigned earlier in the same iteration.
-bool defined_before_read(const std::vector<Stmt>& stmts, std::set<ScalarId> defined) {
-  auto reads_defined = [&](const Expr& e) {
-    Uses u;
-    collect_uses(e, u);
-    return std::includes(defined.begin(), defined.end(), u.scalars_read.begin(), u.scalars_read.end());
-  };
-  for (const Stmt& s : stmts) {
-    if (s.value && !reads_defined(*s.value)) return false;
-    switch (s.kind) {
-      case StmtKind::let: defined.insert(s.scalar); break;
-      case StmtKind::accumulate:
-        if (!defined.count(s.scalar)) return false;
-        break;
-      case StmtKind::loop:
-      case StmtKind::if_then:
-        // What the body assigns may not happen (zero trips, false condition).
-        if (!defined_before_read(s.body, defined)) return false;
-        break;
-      case StmtKind::store:
-      case StmtKind::gemm: break;
-    }
-  }
-  return true;
-}
-
-// Every store under `s` has a term in `var`.
-bool stores_indexed_by(const Stmt& s, VarId var) {
-  if (s.kind == StmtKind::gemm) return false;
-  if (s.kind == StmtKind::store &&
-      std::none_of(s.index.terms.begin(), s.index.terms.end(), [&](const AffineIndex::Term& t) { return t.var == var; }))
-    return false;
-  return std::all_of(s.body.begin(), s.body.end(), [&](const Stmt& c) { return stores_indexed_by(c, var); });
-}
-
-// The iterations of `loop` may run on different threads: each assigns its
-// registers before reading them, writes elements indexed by the loop
-// variable, and reads no buffer the loop writes.
-bool independent_iterations(const Stmt& loop) {
-  Uses u;
-  collect_uses(loop, u);
-  for (BufferId b : u.stored)
-    if (u.loaded.count(b)) return false;
-  return defined_before_read(loop.body, {}) && stores_indexed_by(loop, loop.var);
-}
-
 // ---- functions ----
 
 std::string parameter_list(const Kernel& k) {
@@ -143,6 +95,10 @@ void write_parallel_nest(const Kernel& k, const Stmt& top, CudaFunction& f, std:
          independent_iterations(flat.back()->body[0]))
     flat.push_back(&flat.back()->body[0]);
   const std::vector<Stmt>& inner = flat.back()->body;
+  if (block_cooperative(k, inner)) {
+    write_block_cooperative_nest(k, flat, inner, f, out);
+    return;
+  }
 
   Uses uses;
   for (const Stmt& s : inner) collect_uses(s, uses);

@@ -14,6 +14,10 @@
 
 #include "codegen/kernel_ir.h"
 
+namespace graphc::codegen::cuda {
+struct CudaFunction;  // cuda_emitter.h
+}
+
 namespace graphc::codegen::cuda::detail {
 
 // C type of a value held in a register / stored in memory.
@@ -33,6 +37,14 @@ struct Uses {
 };
 void collect_uses(const Stmt& s, Uses& uses);
 void collect_uses(const Expr& e, Uses& uses);
+
+// Every scalar read in `stmts` is assigned earlier in the same iteration
+// (scalars in `defined` count as assigned).
+bool defined_before_read(const std::vector<Stmt>& stmts, std::set<ScalarId> defined);
+// The iterations of `loop` may run on different threads: each assigns its
+// registers before reading them, writes elements indexed by the loop
+// variable, and reads no buffer the loop writes.
+bool independent_iterations(const Stmt& loop);
 
 // Writes CUDA C for statements run by one thread.
 class BodyWriter {
@@ -60,6 +72,13 @@ class BodyWriter {
   std::ostringstream& out_;
   std::set<ScalarId> live_;  // scalars read somewhere in the function: the others' writes are dead
 };
+
+// Whether the statements of one element of a parallel nest gain from, and
+// can be, shared by a whole block (cuda_emitter_block.cpp), and the
+// function body that does so for the flattened loops `flat`.
+bool block_cooperative(const Kernel& k, const std::vector<Stmt>& inner);
+void write_block_cooperative_nest(const Kernel& k, const std::vector<const Stmt*>& flat, const std::vector<Stmt>& inner,
+                                  CudaFunction& f, std::ostringstream& out);
 
 // The tiled GEMM kernel body for `g` (the function's signature is written by the caller).
 void write_gemm(const Kernel& kernel, const Gemm& g, std::ostringstream& out);
