@@ -122,6 +122,29 @@ TEST(CudaEmitter, ReductionLoopIsSequentialInsideAThread) {
   EXPECT_EQ(m.functions[0].threads_wanted(7), 7);
 }
 
+// A batch-norm-like statistic: 64 channels, each a sum over N x 32 values.
+// Alone in a thread each would take N*32 sequential steps with 64 threads
+// busy; a block per channel splits it 256 ways and combines the partials
+// in a fixed tree.
+TEST(CudaEmitter, LongReductionIsSharedByABlock) {
+  Graph g;
+  ValueId x = g.add_input("x", {DType::f32, {kBatch, 64, 32}}, InputRole::data);
+  ValueId total = g.add(OpKind::reduce_sum, {x}, {{"axes", std::vector<int64_t>{0, 2}}, {"keepdims", false}});
+  const Kernel k = lower_group(g, make_group(g, {total}), "channel_sum");
+  const CudaModule m = emit_cuda_module({k});
+  ASSERT_EQ(m.functions.size(), 1u);
+  const std::string& s = m.source;
+  EXPECT_NE(s.find("for (long long t = blockIdx.x; t < total; t += gridDim.x)"), std::string::npos) << s;
+  EXPECT_NE(s.find("for (long long u = threadIdx.x; u < (n) * 32LL; u += blockDim.x)"), std::string::npos) << s;
+  EXPECT_NE(s.find("[256];"), std::string::npos) << s;
+  EXPECT_NE(s.find("for (int w = 128; w > 0; w >>= 1)"), std::string::npos) << s;
+  EXPECT_NE(s.find("if (threadIdx.x == 0) {"), std::string::npos) << "one thread stores:\n" << s;
+  EXPECT_EQ(s.find("atomic"), std::string::npos) << s;
+  // One block of 256 threads per channel.
+  EXPECT_EQ(m.functions[0].block_threads, 256);
+  EXPECT_EQ(m.functions[0].threads_wanted(7), 64 * 256);
+}
+
 TEST(CudaEmitter, GemmIsATiledKernelHonouringTransposes) {
   Graph g;
   ValueId a = g.add_input("a", {DType::f32, {kBatch, 5}}, InputRole::data);
