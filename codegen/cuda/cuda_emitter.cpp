@@ -214,23 +214,29 @@ CudaModule emit_cuda_module(const std::vector<Kernel>& kernels) {
       else
         write_single_thread(k, run, f, body);
       pending.push_back({i == 0 ? k.name : "", parameter_list(k), body.str()});
-      if (s.kind == StmtKind::gemm && s.gemm.has_b_window && cublas_runs(k, s.gemm)) {
-        CudaFunction columns;
-        columns.kernel = k.name;
-        columns.statement = i;
-        columns.name = f.name + "_cols";
-        columns.window_columns = true;
-        columns.block_threads = kBlockThreads;
-        columns.work = {s.gemm.batch, s.gemm.groups, s.gemm.b_window.rows() * s.gemm.b_window.cols()};
-        std::ostringstream columns_body;
-        write_window_columns(s.gemm, columns_body);
-        module.functions.push_back(std::move(f));
-        pending.push_back({"", parameter_list(k) + ", float* gc_cols", columns_body.str()});
-        module.functions.push_back(std::move(columns));
-        i = end;
-        continue;
-      }
       module.functions.push_back(std::move(f));
+      if (s.kind == StmtKind::gemm && cublas_runs(k, s.gemm)) {
+        // The operands cuBLAS cannot read in place, written out (CudaFunction::packs).
+        const Gemm& g = s.gemm;
+        const std::string gemm_name = module.functions.back().name;
+        const auto add_pack = [&](CudaFunction::Packs packs, std::vector<SizeExpr> work,
+                                  void (*write)(const Gemm&, std::ostringstream&)) {
+          CudaFunction pack;
+          pack.kernel = k.name;
+          pack.statement = i;
+          pack.name = gemm_name + (packs == CudaFunction::Packs::a ? "_pack_a" : "_pack_b");
+          pack.packs = packs;
+          pack.block_threads = kBlockThreads;
+          pack.work = std::move(work);
+          std::ostringstream pack_body;
+          write(g, pack_body);
+          pending.push_back({"", parameter_list(k) + ", float* gc_pack", pack_body.str()});
+          module.functions.push_back(std::move(pack));
+        };
+        if (g.reduce_batch) add_pack(CudaFunction::Packs::a, {g.groups, g.m, g.batch, g.k}, write_pack_a);
+        if (g.reduce_batch || g.has_b_window)
+          add_pack(CudaFunction::Packs::b, {g.groups, g.batch, g.k, g.n_cols}, write_pack_b);
+      }
       i = end;
     }
   }

@@ -19,8 +19,9 @@
 //   same fixed order whatever the launch configuration (no atomics).
 // - Gemm becomes a shared-memory tiled GEMM (16 x 16 tiles, one thread per C
 //   element) honouring every Gemm field; the executor runs the cases
-//   cublas_runs() accepts through cuBLAS instead, after the window_columns
-//   function of a convolution has written its window operand out (im2col).
+//   cublas_runs() accepts through cuBLAS instead, after the Gemm's packing
+//   functions have written a window operand (im2col) or a batch reduction's
+//   operands out as plain matrices.
 // - Every function is correct for any grid size (all loops are grid-stride),
 //   and its block size is fixed (CudaFunction::block_threads, __launch_bounds__).
 // - The interpreter's semantics: NaN-propagating max/min/relu, C truncation
@@ -41,10 +42,15 @@ struct CudaFunction {
   std::string name;   // "<kernel>_s<i>"
   std::string kernel; // the Kernel it belongs to (its buffers are the parameters)
   size_t statement = 0; // the index in Kernel::body of the (first) statement it runs
-  // Not a launch of its own: it writes the window operand of Gemm statement
-  // `statement` as a plain matrix (im2col) into its extra last parameter,
-  // `float* gc_cols`, for cuBLAS (cublas_runs).
-  bool window_columns = false;
+  // Not a launch of its own when set: it writes operand A or B of Gemm
+  // statement `statement` out as plain row-major matrices into its extra
+  // last parameter, `float* gc_pack`, for cuBLAS (cublas_runs). B (a
+  // convolution's window: im2col) as op(B) of every (group, sample),
+  // [group][sample][K][N]; A, for a batch reduction, as op(A) with the
+  // samples folded into K, [group][M][sample][K], so that one GEMM with
+  // K' = samples * K sums over the batch.
+  enum class Packs { none, a, b };
+  Packs packs = Packs::none;
   int block_threads = 256;
   // The product of these at batch size n is how many threads keep the
   // function fully busy; more are wasted, fewer are still correct.
@@ -58,9 +64,8 @@ struct CudaModule {
   std::vector<CudaFunction> functions;
 };
 
-// Whether cuBLAS can run Gemm g of kernel k in the executor: f32 operands,
-// no batch reduction; a window operand is first written out as a matrix by
-// the Gemm's window_columns function.
+// Whether cuBLAS can run Gemm g of kernel k in the executor: f32 operands.
+// A window operand or a batch reduction is first packed (CudaFunction::packs).
 bool cublas_runs(const Kernel& k, const Gemm& g);
 
 CudaModule emit_cuda_module(const std::vector<Kernel>& kernels);

@@ -127,20 +127,47 @@ void write_gemm(const Kernel& kernel, const Gemm& g, std::ostringstream& out) {
   out << "  }\n";
 }
 
-// V of every (sample, group), row-major rows x cols each, one after another:
-// what cuBLAS reads in place of the window.
-void write_window_columns(const Gemm& g, std::ostringstream& out) {
-  const GemmWindow& w = g.b_window;
-  out << "  const long long rows = " << w.rows() << "LL, cols = " << w.cols() << "LL, per = rows * cols;\n";
-  out << "  const long long total = " << size_text(g.batch) << " * " << g.groups << "LL * per;\n";
+// The grid-stride loop over `total` packed elements, `decompose` naming
+// each element's coordinates, then its value stored at gc_pack[t].
+void write_pack_loop(const std::string& total, const std::string& decompose, const std::string& base,
+                     const std::string& value, std::ostringstream& out) {
+  out << "  const long long total = " << total << ";\n";
   out << "  for (long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x; t < total;"
          " t += (long long)gridDim.x * blockDim.x) {\n";
-  out << "    const long long col = t % cols, r = (t / cols) % rows;\n";
-  out << "    const long long group = (t / per) % " << g.groups << "LL, sample = t / (per * " << g.groups << "LL);\n";
-  out << "    const long long b_base = sample * " << size_text(g.b_batch_stride) << " + group * "
-      << size_text(g.b_group_stride) << ";\n";
-  out << "    gc_cols[t] = " << window_call(g, "r", "col") << ";\n";
+  out << "    " << decompose << "\n";
+  out << "    " << base << "\n";
+  out << "    gc_pack[t] = " << value << ";\n";
   out << "  }\n";
+}
+
+void write_pack_a(const Gemm& g, std::ostringstream& out) {
+  out << "  const long long M = " << size_text(g.m) << ", K = " << size_text(g.k) << ", BATCH = " << size_text(g.batch)
+      << ";\n";
+  const std::string A = buffer_name(g.a);
+  const std::string at = g.transpose_a ? "k * " + size_text(g.lda) + " + r" : "r * " + size_text(g.lda) + " + k";
+  write_pack_loop(cat(g.groups, "LL * M * BATCH * K"),
+                  "const long long k = t % K, sample = (t / K) % BATCH, r = (t / (K * BATCH)) % M, group = t / (K * "
+                  "BATCH * M);",
+                  cat("const long long a_base = sample * ", size_text(g.a_batch_stride), " + group * ",
+                      size_text(g.a_group_stride), ";"),
+                  A + "[a_base + " + at + "]", out);
+}
+
+void write_pack_b(const Gemm& g, std::ostringstream& out) {
+  out << "  const long long NC = " << size_text(g.n_cols) << ", K = " << size_text(g.k)
+      << ", BATCH = " << size_text(g.batch) << ";\n";
+  std::string value;
+  if (g.has_b_window)
+    value = g.transpose_b ? window_call(g, "c", "k") : window_call(g, "k", "c");
+  else
+    value = buffer_name(g.b) + "[b_base + " +
+            (g.transpose_b ? "c * " + size_text(g.ldb) + " + k" : "k * " + size_text(g.ldb) + " + c") + "]";
+  write_pack_loop(cat(g.groups, "LL * BATCH * K * NC"),
+                  "const long long c = t % NC, k = (t / NC) % K, sample = (t / (NC * K)) % BATCH, group = t / (NC * "
+                  "K * BATCH);",
+                  cat("const long long b_base = sample * ", size_text(g.b_batch_stride), " + group * ",
+                      size_text(g.b_group_stride), ";"),
+                  value, out);
 }
 
 }  // namespace graphc::codegen::cuda::detail
@@ -148,7 +175,6 @@ void write_window_columns(const Gemm& g, std::ostringstream& out) {
 namespace graphc::codegen::cuda {
 
 bool cublas_runs(const Kernel& k, const Gemm& g) {
-  if (g.reduce_batch) return false;
   for (BufferId b : {g.a, g.b, g.c})
     if (k.buffers[static_cast<size_t>(b)].dtype != DType::f32) return false;
   return true;

@@ -84,7 +84,8 @@ void write_block_cooperative_nest(const Kernel& k, const std::vector<const Stmt*
 void write_gemm(const Kernel& kernel, const Gemm& g, std::ostringstream& out);
 constexpr int kGemmTile = 16;
 
-// The body of a Gemm's window_columns function (see CudaFunction).
-void write_window_columns(const Gemm& g, std::ostringstream& out);
+// The bodies of a Gemm's packing functions (CudaFunction::packs).
+void write_pack_a(const Gemm& g, std::ostringstream& out);
+void write_pack_b(const Gemm& g, std::ostringstream& out);
 
 }  // namespace graphc::codegen::cuda::detail

@@ -13,8 +13,8 @@ namespace {
 
 runtime::cuda::Size size(const SizeExpr& s) { return {s.constant, s.per_n}; }
 
-// What cuBLAS runs for statement s of kernel k (cublas_runs); a window
-// operand comes from the statement's window_columns function.
+// What cuBLAS runs for statement s of kernel k (cublas_runs), with the
+// statement's packing functions (CudaFunction::packs).
 std::optional<runtime::cuda::CublasGemm> cublas_gemm(const Kernel& k, const Stmt& s, const CudaModule& module) {
   if (s.kind != StmtKind::gemm || !cublas_runs(k, s.gemm)) return std::nullopt;
   const Gemm& g = s.gemm;
@@ -30,16 +30,17 @@ std::optional<runtime::cuda::CublasGemm> cublas_gemm(const Kernel& k, const Stmt
   c.groups = g.groups;
   c.a_group_stride = size(g.a_group_stride), c.b_group_stride = size(g.b_group_stride);
   c.c_group_stride = size(g.c_group_stride);
-  if (g.has_b_window) {
-    const size_t statement = static_cast<size_t>(&s - k.body.data());
-    auto it = std::find_if(module.functions.begin(), module.functions.end(), [&](const CudaFunction& f) {
-      return f.window_columns && f.kernel == k.name && f.statement == statement;
-    });
-    GRAPHC_ASSERT(it != module.functions.end(), "kernel ", k.name, ": no window columns for statement ", statement);
-    runtime::cuda::WindowColumns columns{it->name, it->block_threads, {}, g.b_window.rows(), g.b_window.cols()};
-    for (const SizeExpr& w : it->work) columns.work.push_back(size(w));
-    c.columns = std::move(columns);
+  c.reduce_batch = g.reduce_batch;
+  const size_t statement = static_cast<size_t>(&s - k.body.data());
+  for (const CudaFunction& f : module.functions) {
+    if (f.packs == CudaFunction::Packs::none || f.kernel != k.name || f.statement != statement) continue;
+    runtime::cuda::PackedOperand packed{f.name, f.block_threads, {}};
+    for (const SizeExpr& w : f.work) packed.work.push_back(size(w));
+    (f.packs == CudaFunction::Packs::a ? c.packed_a : c.packed_b) = std::move(packed);
   }
+  GRAPHC_ASSERT(!g.reduce_batch || (c.packed_a && c.packed_b), "kernel ", k.name, ": statement ", statement,
+                " reduces the batch but is not packed");
+  GRAPHC_ASSERT(!g.has_b_window || c.packed_b, "kernel ", k.name, ": statement ", statement, "'s window is not packed");
   return c;
 }
 
@@ -59,7 +60,7 @@ runtime::cuda::CudaPlan cuda_launch_plan(const CompiledCpuProgram& kernels, cons
     plan.kernels.push_back({k.name, {}});
   }
   for (const CudaFunction& f : module.functions) {
-    if (f.window_columns) continue;  // part of its Gemm's cuBLAS launch
+    if (f.packs != CudaFunction::Packs::none) continue;  // part of its Gemm's cuBLAS launch
     auto it = index_of.find(f.kernel);
     GRAPHC_ASSERT(it != index_of.end(), "CUDA function ", f.name, " of unknown kernel ", f.kernel);
     const Kernel& k = *kernel_of.at(f.kernel);

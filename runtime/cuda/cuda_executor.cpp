@@ -134,41 +134,54 @@ class BlasSession {
   BlasSession& operator=(const BlasSession&) = delete;
   ~BlasSession() { blas_.blas.cublasDestroy_v2(handle_); }
 
+  // Where a Gemm's packed operands are (CublasGemm::packed_a, packed_b).
+  struct Packed {
+    CUdeviceptr a = 0, b = 0;
+  };
+
   // The row-major Gemm at batch n, on buffers at `arguments` (device
-  // addresses of the kernel's buffers). cuBLAS is column-major, and a
-  // row-major matrix is its transpose in column-major order, so C^T =
-  // op(B)^T op(A)^T: B and A swap places, their transposes stay.
-  // With g.columns, B is the written-out window at `columns` instead.
-  void gemm(const CublasGemm& g, const std::vector<CUdeviceptr>& arguments, int64_t n, CUdeviceptr columns) const {
-    const auto dim = [&](const Size& s, const char* what) {
-      const int64_t v = s.at(n);
+  // addresses of the kernel's buffers) or its packed operands. cuBLAS is
+  // column-major, and a row-major matrix is its transpose in column-major
+  // order, so C^T = op(B)^T op(A)^T: B and A swap places, their transposes
+  // stay. A batch reduction is one GEMM per group over K' = batch * K.
+  void gemm(const CublasGemm& g, const std::vector<CUdeviceptr>& arguments, int64_t n, Packed packed) const {
+    const auto dim = [&](int64_t v, const char* what) {
       if (v < 0 || v > std::numeric_limits<int>::max())
         throw Error(cat("a GEMM's ", what, " of ", v, " is beyond cuBLAS's int range"));
       return static_cast<int>(v);
     };
-    const int m = dim(g.m, "m"), cols = dim(g.n_cols, "n"), k = dim(g.k, "k");
-    const int lda = dim(g.lda, "lda"), ldc = dim(g.ldc, "ldc");
-    const int ldb = g.columns ? dim(Size{g.columns->cols, 0}, "ldb") : dim(g.ldb, "ldb");
-    const int64_t b_matrix = g.columns ? g.columns->rows * g.columns->cols : 0;
-    const int64_t b_batch_stride = g.columns ? g.groups * b_matrix : g.b_batch_stride.at(n);
-    const int batch = dim(g.batch, "batch");
-    if (m == 0 || cols == 0 || batch == 0) return;
+    const int64_t batch = g.batch.at(n), k = g.k.at(n), cols = g.n_cols.at(n);
+    const int m = dim(g.m.at(n), "m"), nc = dim(cols, "n"), ldc = dim(g.ldc.at(n), "ldc");
+    if (m == 0 || nc == 0 || (!g.reduce_batch && batch == 0)) return;
     const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
-    const cublasOperation_t op_b = g.transpose_b ? kCublasOpT : kCublasOpN;
-    const cublasOperation_t op_a = g.transpose_a ? kCublasOpT : kCublasOpN;
+    const auto at = [](CUdeviceptr base, int64_t elements) {
+      return reinterpret_cast<void*>(base + static_cast<CUdeviceptr>(elements) * sizeof(float));
+    };
+    const auto operand = [&](int buffer, const Size& group_stride, int64_t group) {
+      return at(arguments[static_cast<size_t>(buffer)], group * group_stride.at(n));
+    };
     for (int64_t group = 0; group < g.groups; ++group) {
-      const auto at = [&](CUdeviceptr base, int64_t group_stride) {
-        return reinterpret_cast<void*>(base + static_cast<CUdeviceptr>(group * group_stride) * sizeof(float));
-      };
-      const auto operand = [&](int buffer, const Size& group_stride) {
-        return at(arguments[static_cast<size_t>(buffer)], group_stride.at(n));
-      };
-      void* b = g.columns ? at(columns, b_matrix) : operand(g.b, g.b_group_stride);
+      void* c = operand(g.c, g.c_group_stride, group);
+      if (g.reduce_batch) {
+        const int folded = dim(batch * k, "k (batch * k)");
+        GRAPHC_CUBLAS_CHECK(blas_, cublasGemmStridedBatchedEx(
+                                       handle_, kCublasOpN, kCublasOpN, nc, m, folded, &alpha,
+                                       at(packed.b, group * batch * k * cols), kCudaR32F, nc, 0,
+                                       at(packed.a, group * m * batch * k), kCudaR32F, folded, 0, &beta, c, kCudaR32F,
+                                       ldc, 0, 1, compute_, kCublasGemmDefault));
+        continue;
+      }
+      const bool packed_b = g.packed_b.has_value();
+      void* b = packed_b ? at(packed.b, group * batch * k * cols) : operand(g.b, g.b_group_stride, group);
+      const int ldb = packed_b ? nc : dim(g.ldb.at(n), "ldb");
+      const int64_t b_stride = packed_b ? k * cols : g.b_batch_stride.at(n);
+      const cublasOperation_t op_b = !packed_b && g.transpose_b ? kCublasOpT : kCublasOpN;
+      const cublasOperation_t op_a = g.transpose_a ? kCublasOpT : kCublasOpN;
       GRAPHC_CUBLAS_CHECK(blas_, cublasGemmStridedBatchedEx(
-                                     handle_, op_b, op_a, cols, m, k, &alpha, b, kCudaR32F, ldb, b_batch_stride,
-                                     operand(g.a, g.a_group_stride), kCudaR32F, lda,
-                                     g.a_batch_stride.at(n), &beta, operand(g.c, g.c_group_stride), kCudaR32F, ldc,
-                                     g.c_batch_stride.at(n), batch, compute_, kCublasGemmDefault));
+                                     handle_, op_b, op_a, nc, m, dim(k, "k"), &alpha, b, kCudaR32F, ldb, b_stride,
+                                     operand(g.a, g.a_group_stride, group), kCudaR32F, dim(g.lda.at(n), "lda"),
+                                     g.a_batch_stride.at(n), &beta, c, kCudaR32F, ldc, g.c_batch_stride.at(n),
+                                     dim(batch, "batch"), compute_, kCublasGemmDefault));
     }
   }
 
@@ -208,7 +221,15 @@ class GraphRunner {
       inputs_.emplace_back(session.driver(), f.bytes(max_batch), cat("input '", f.name, "'"));
     std::map<std::string, const CudaKernelLaunches*> launches_of;
     for (const CudaKernelLaunches& k : cuda.kernels) launches_of[k.kernel] = &k;
-    columns_ = DeviceMemory(session.driver(), columns_bytes(cuda, max_batch), cat(g.name(), "'s convolution columns"));
+    int64_t packed_a = 0, packed_b = 0;  // the most any GEMM of the program packs
+    for (const CudaKernelLaunches& k : cuda.kernels)
+      for (const CudaLaunch& l : k.launches)
+        if (l.cublas) {
+          packed_a = std::max(packed_a, l.cublas->packed_a_elements(max_batch));
+          packed_b = std::max(packed_b, l.cublas->packed_b_elements(max_batch));
+        }
+    packed_a_ = DeviceMemory(session.driver(), static_cast<size_t>(packed_a) * sizeof(float), "packed GEMM operands");
+    packed_b_ = DeviceMemory(session.driver(), static_cast<size_t>(packed_b) * sizeof(float), "packed GEMM operands");
     for (const BoundCall& call : bound_.calls()) {
       auto it = launches_of.find(call.kernel);
       if (it == launches_of.end())
@@ -216,9 +237,11 @@ class GraphRunner {
       Call c;
       for (const BoundRef& r : call.refs) c.arguments.push_back(address(r, parameters));
       for (const CudaLaunch& l : it->second->launches) {
-        const bool window = l.cublas && l.cublas->columns;
-        c.launches.push_back({l.cublas ? nullptr : session.function(l.function),
-                              window ? session.function(l.cublas->columns->function) : nullptr, l});
+        const auto packing = [&](const std::optional<PackedOperand> CublasGemm::*which) -> CUfunction {
+          return l.cublas && (*l.cublas).*which ? session.function(((*l.cublas).*which)->function) : nullptr;
+        };
+        c.launches.push_back({l.cublas ? nullptr : session.function(l.function), packing(&CublasGemm::packed_a),
+                              packing(&CublasGemm::packed_b), l});
       }
       calls_.push_back(std::move(c));
     }
@@ -249,21 +272,10 @@ class GraphRunner {
 
  private:
   struct Launch {
-    CUfunction function;  // the emitted kernel, unless cuBLAS runs it
-    CUfunction columns;   // writes a convolution's window out for cuBLAS
+    CUfunction function;        // the emitted kernel, unless cuBLAS runs it
+    CUfunction pack_a, pack_b;  // write operands out for cuBLAS, when it needs them packed
     CudaLaunch shape;
   };
-
-  // The largest written-out window any launch needs at max_batch.
-  static size_t columns_bytes(const CudaPlan& cuda, int64_t max_batch) {
-    int64_t most = 0;
-    for (const CudaKernelLaunches& k : cuda.kernels)
-      for (const CudaLaunch& l : k.launches)
-        if (l.cublas && l.cublas->columns)
-          most = std::max(most, l.cublas->batch.at(max_batch) * l.cublas->groups * l.cublas->columns->rows *
-                                    l.cublas->columns->cols);
-    return static_cast<size_t>(most) * sizeof(float);
-  }
   struct Call {
     std::vector<CUdeviceptr> arguments;  // one per kernel buffer; then n
     std::vector<Launch> launches;
@@ -285,7 +297,7 @@ class GraphRunner {
   void launch_all(int64_t n) {
     const CudaDriver& driver = session_.driver();
     long long batch = n;
-    CUdeviceptr columns = columns_.address();
+    CUdeviceptr packed_a = packed_a_.address(), packed_b = packed_b_.address();
     std::vector<void*> params;
     // Grids are capped (grid-stride loops cover the rest): enough blocks to
     // fill every multiprocessor several times over.
@@ -304,14 +316,18 @@ class GraphRunner {
           launch(l.function, l.shape.threads_wanted(n), l.shape.block_threads);
           continue;
         }
-        if (const auto& w = l.shape.cublas->columns) {
-          params.push_back(&columns);
+        const CublasGemm& g = *l.shape.cublas;
+        const auto pack = [&](CUfunction f, const std::optional<PackedOperand>& packing, CUdeviceptr& into) {
+          if (!packing) return;
           int64_t threads = 1;
-          for (const Size& f : w->work) threads *= std::max<int64_t>(f.at(n), 0);
-          launch(l.columns, threads, w->block_threads);
+          for (const Size& w : packing->work) threads *= std::max<int64_t>(w.at(n), 0);
+          params.push_back(&into);
+          launch(f, threads, packing->block_threads);
           params.pop_back();
-        }
-        blas_.gemm(*l.shape.cublas, c.arguments, n, columns);
+        };
+        pack(l.pack_a, g.packed_a, packed_a);
+        pack(l.pack_b, g.packed_b, packed_b);
+        blas_.gemm(g, c.arguments, n, {packed_a, packed_b});
       }
     }
   }
@@ -343,7 +359,7 @@ class GraphRunner {
   const DeviceSession& session_;
   const BlasSession& blas_;
   const int64_t max_blocks_;
-  DeviceMemory arena_, scratch_, columns_;
+  DeviceMemory arena_, scratch_, packed_a_, packed_b_;
   std::vector<DeviceMemory> inputs_;
   std::vector<Call> calls_;
   std::vector<CUdeviceptr> outputs_;

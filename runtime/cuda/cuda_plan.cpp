@@ -14,6 +14,14 @@ namespace {
 constexpr const char* kPlan = "cuda plan";
 }  // namespace
 
+int64_t CublasGemm::packed_a_elements(int64_t n) const {
+  return packed_a ? groups * m.at(n) * batch.at(n) * k.at(n) : 0;
+}
+
+int64_t CublasGemm::packed_b_elements(int64_t n) const {
+  return packed_b ? groups * batch.at(n) * k.at(n) * n_cols.at(n) : 0;
+}
+
 int64_t CudaLaunch::threads_wanted(int64_t n) const {
   int64_t threads = 1;
   for (const Size& f : work) threads *= std::max<int64_t>(f.at(n), 0);
@@ -45,17 +53,29 @@ int block_threads_from(const json& j, const std::string& where) {
   return static_cast<int>(block);
 }
 
+json packed_json(const PackedOperand& p) {
+  json work = json::array();
+  for (const Size& f : p.work) work.push_back(size_json(f));
+  return {{"function", p.function}, {"block_threads", p.block_threads}, {"work", work}};
+}
+
+PackedOperand packed_from(const json& j, const std::string& where) {
+  PackedOperand p;
+  p.function = text(j, "function", kPlan, where);
+  p.block_threads = block_threads_from(j, where);
+  const json& work = field(j, "work", kPlan, where);
+  if (!work.is_array()) throw Error(cat(kPlan, ": ", where, ".work must be an array"));
+  for (size_t w = 0; w < work.size(); ++w) p.work.push_back(size_from(work[w], cat(where, ".work[", w, "]")));
+  return p;
+}
+
 json cublas_json(const CublasGemm& g) {
   json j = {{"a", g.a},         {"b", g.b},         {"c", g.c},          {"transpose_a", g.transpose_a},
             {"transpose_b", g.transpose_b}, {"alpha", g.alpha}, {"beta", g.beta}, {"groups", g.groups}};
   for_each_size(g, [&](const char* name, const Size& s) { j[name] = size_json(s); });
-  if (g.columns) {
-    json work = json::array();
-    for (const Size& f : g.columns->work) work.push_back(size_json(f));
-    j["columns"] = {{"function", g.columns->function}, {"block_threads", g.columns->block_threads},
-                    {"work", work},                    {"rows", g.columns->rows},
-                    {"cols", g.columns->cols}};
-  }
+  j["reduce_batch"] = g.reduce_batch;
+  if (g.packed_a) j["packed_a"] = packed_json(*g.packed_a);
+  if (g.packed_b) j["packed_b"] = packed_json(*g.packed_b);
   return j;
 }
 
@@ -77,19 +97,11 @@ CublasGemm cublas_from(const json& j, const std::string& where) {
   g.alpha = number("alpha"), g.beta = number("beta");
   g.groups = non_negative(j, "groups", kPlan, where);
   for_each_size(g, [&](const char* name, Size& s) { s = size_from(field(j, name, kPlan, where), cat(where, ".", name)); });
-  if (j.contains("columns")) {
-    const json& c = j.at("columns");
-    const std::string at = where + ".columns";
-    WindowColumns columns;
-    columns.function = text(c, "function", kPlan, at);
-    columns.block_threads = block_threads_from(c, at);
-    const json& work = field(c, "work", kPlan, at);
-    if (!work.is_array()) throw Error(cat(kPlan, ": ", at, ".work must be an array"));
-    for (size_t w = 0; w < work.size(); ++w) columns.work.push_back(size_from(work[w], cat(at, ".work[", w, "]")));
-    columns.rows = non_negative(c, "rows", kPlan, at);
-    columns.cols = non_negative(c, "cols", kPlan, at);
-    g.columns = std::move(columns);
-  }
+  g.reduce_batch = flag("reduce_batch");
+  if (j.contains("packed_a")) g.packed_a = packed_from(j.at("packed_a"), where + ".packed_a");
+  if (j.contains("packed_b")) g.packed_b = packed_from(j.at("packed_b"), where + ".packed_b");
+  if (g.reduce_batch && !(g.packed_a && g.packed_b))
+    throw Error(cat(kPlan, ": ", where, " reduces the batch without packed_a and packed_b"));
   return g;
 }
 

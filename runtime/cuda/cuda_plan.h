@@ -26,23 +26,24 @@ struct Size {
   bool operator==(const Size&) const = default;
 };
 
-// A convolution's window operand written out as a matrix (im2col) by
-// `function` (the kernel's buffers, n, then the matrix to write): V of each
-// (sample, group), row-major rows x cols, one after another. cuBLAS then
-// reads it as B.
-struct WindowColumns {
+// An operand of a cuBLAS GEMM written out as plain row-major matrices by
+// `function` (the kernel's buffers, n, then where to write): op(B) of each
+// (group, sample) as [group][sample][K][N] (a convolution's window, im2col,
+// or a batch reduction's B), or op(A) of a batch reduction with the samples
+// folded into K as [group][M][sample][K] (codegen/cuda/cuda_emitter.h).
+struct PackedOperand {
   std::string function;
   int block_threads = 256;
   std::vector<Size> work;
-  int64_t rows = 0, cols = 0;
-  bool operator==(const WindowColumns&) const = default;
+  bool operator==(const PackedOperand&) const = default;
 };
 
 // A Gemm statement that cuBLAS runs instead of the emitted tiled kernel
 // (codegen/kernel_ir.h, Gemm, has the meaning of every field; f32 Gemms
-// without a batch reduction qualify). a, b, c index the kernel's buffers;
-// strides and offsets count elements. With `columns`, B is the written-out
-// window instead of buffer b.
+// qualify). a, b, c index the kernel's buffers; strides and offsets count
+// elements. With packed_b, B is read from the packed matrices instead of
+// buffer b; a batch reduction packs both and runs one GEMM per group with
+// K' = batch * K.
 struct CublasGemm {
   int a = -1, b = -1, c = -1;
   bool transpose_a = false, transpose_b = false;
@@ -52,7 +53,11 @@ struct CublasGemm {
   Size a_batch_stride, b_batch_stride, c_batch_stride;
   int64_t groups = 1;
   Size a_group_stride, b_group_stride, c_group_stride;
-  std::optional<WindowColumns> columns;
+  bool reduce_batch = false;
+  std::optional<PackedOperand> packed_a, packed_b;
+  // Elements of each packed operand at batch n.
+  int64_t packed_a_elements(int64_t n) const;
+  int64_t packed_b_elements(int64_t n) const;
   bool operator==(const CublasGemm&) const = default;
 };
 

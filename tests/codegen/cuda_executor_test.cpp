@@ -47,7 +47,7 @@ std::string host_module(const CompiledCpuProgram& kernels, const cuda::CudaModul
       args += cat("*(", cuda::detail::memory_type(k.buffers[i].dtype), "**)p[", i, "], ");
     args += cat("*(long long*)p[", k.buffers.size(), "]");
     size_t params = k.buffers.size() + 1;
-    if (f.window_columns) args += cat(", *(float**)p[", params++, "]");
+    if (f.packs != cuda::CudaFunction::Packs::none) args += cat(", *(float**)p[", params++, "]");
     source += cat("extern \"C\" int host_", f.name, "_params = ", params, ";\n", "extern \"C\" void host_",
                   f.name, "(void** p, unsigned grid, unsigned block) {\n  gc_host_launch(grid, block, [&] { ", f.name,
                   "(", args, "); });\n}\n");
