@@ -26,6 +26,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,12 +36,13 @@
 using namespace graphc::runtime::cuda;
 
 struct CUctx_st {};
-struct CUmod_st {
-  void* library;
-};
 struct CUfunc_st {
   void (*entry)(void** params, unsigned grid, unsigned block);
   int params;
+};
+struct CUmod_st {
+  void* library;
+  std::vector<std::unique_ptr<CUfunc_st>> functions;  // handed out by cuModuleGetFunction, freed with the module
 };
 struct CUgraph_st {
   std::vector<std::function<void()>> work;
@@ -144,7 +146,7 @@ CUresult cuModuleLoadData(CUmodule* module, const void* image) {
   if (std::strncmp(text, kModulePrefix, std::strlen(kModulePrefix)) != 0) return kCudaErrorInvalidImage;
   void* library = dlopen(text + std::strlen(kModulePrefix), RTLD_NOW | RTLD_LOCAL);
   if (library == nullptr) return kCudaErrorInvalidImage;
-  *module = new CUmod_st{library};
+  *module = new CUmod_st{library, {}};
   return kCudaSuccess;
 }
 CUresult cuModuleLoadDataEx(CUmodule* module, const void* image, unsigned int, CUjit_option*, void**) {
@@ -160,8 +162,9 @@ CUresult cuModuleGetFunction(CUfunction* function, CUmodule module, const char* 
   void* fn = dlsym(module->library, entry.c_str());
   void* params = dlsym(module->library, (entry + "_params").c_str());
   if (fn == nullptr || params == nullptr) return kNotFound;
-  // Functions live as long as the process; the executor never frees them.
-  *function = new CUfunc_st{reinterpret_cast<void (*)(void**, unsigned, unsigned)>(fn), *static_cast<int*>(params)};
+  module->functions.push_back(std::make_unique<CUfunc_st>(
+      CUfunc_st{reinterpret_cast<void (*)(void**, unsigned, unsigned)>(fn), *static_cast<int*>(params)}));
+  *function = module->functions.back().get();
   return kCudaSuccess;
 }
 CUresult cuFuncSetAttribute(CUfunction, CUfunction_attribute, int) { return kCudaSuccess; }
