@@ -104,26 +104,10 @@ void write_parallel_nest(const Kernel& k, const Stmt& top, CudaFunction& f, std:
   for (const Stmt& s : inner) collect_uses(s, uses);
   for (const Stmt* loop : flat) f.work.push_back(loop->extent);
   f.block_threads = kBlockThreads;
-  std::string total;
-  for (const Stmt* loop : flat) {
-    if (!total.empty()) total += " * ";
-    total += size_text(loop->extent);
-  }
-  out << "  const long long total = " << total << ";\n";
+  out << "  const long long total = " << extent_product(flat) << ";\n";
   out << "  for (long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x; t < total;"
          " t += (long long)gridDim.x * blockDim.x) {\n";
-  // Row-major over the flattened loops: the innermost varies fastest (coalescing).
-  std::string inner_product;  // product of the extents inside loop j
-  for (size_t j = flat.size(); j-- > 0;) {
-    const Stmt& loop = *flat[j];
-    if (uses.vars.count(loop.var)) {
-      std::string v = inner_product.empty() ? "t" : std::string("(t / (") + inner_product + "))";
-      if (j > 0) v += std::string(" % ") + size_text(loop.extent);
-      out << "    const long long " << var_name(loop.var) << " = " << v << ";\n";
-    }
-    if (!inner_product.empty()) inner_product += " * ";
-    inner_product += size_text(loop.extent);
-  }
+  write_loop_variables(flat, "t", uses.vars, 2, out);
   BodyWriter w(k, out, uses.scalars_read);
   w.declare_scalars(2);
   w.body(inner, 2);

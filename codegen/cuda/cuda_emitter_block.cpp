@@ -141,19 +141,8 @@ void write_split_chain(BodyWriter& w, const std::vector<const Stmt*>& chain, std
   const std::string pad(static_cast<size_t>(indent) * 2, ' ');
   Uses uses;
   for (const Stmt& s : chain.back()->body) collect_uses(s, uses);
-  std::string total;
-  for (const Stmt* l : chain) total += (total.empty() ? "" : " * ") + size_text(l->extent);
-  out << pad << "for (long long u = threadIdx.x; u < " << total << "; u += blockDim.x) {\n";
-  std::string inner_product;
-  for (size_t j = chain.size(); j-- > 0;) {
-    const Stmt& loop = *chain[j];
-    if (uses.vars.count(loop.var)) {
-      std::string v = inner_product.empty() ? "u" : "(u / (" + inner_product + "))";
-      if (j > 0) v += " % " + size_text(loop.extent);
-      out << pad << "  const long long " << var_name(loop.var) << " = " << v << ";\n";
-    }
-    inner_product += (inner_product.empty() ? "" : " * ") + size_text(loop.extent);
-  }
+  out << pad << "for (long long u = threadIdx.x; u < " << extent_product(chain) << "; u += blockDim.x) {\n";
+  write_loop_variables(chain, "u", uses.vars, indent + 1, out);
   w.body(chain.back()->body, indent + 1);
   out << pad << "}\n";
 }
@@ -183,20 +172,9 @@ void write_block_cooperative_nest(const Kernel& k, const std::vector<const Stmt*
   }
   for (DType t : combined) out << "  __shared__ " << register_type(t) << " " << shared_array(t) << "[" << kThreads << "];\n";
 
-  std::string total;
-  for (const Stmt* loop : flat) total += (total.empty() ? "" : " * ") + size_text(loop->extent);
-  out << "  const long long total = " << total << ";\n";
+  out << "  const long long total = " << extent_product(flat) << ";\n";
   out << "  for (long long t = blockIdx.x; t < total; t += gridDim.x) {\n";
-  std::string inner_product;
-  for (size_t j = flat.size(); j-- > 0;) {
-    const Stmt& loop = *flat[j];
-    if (uses.vars.count(loop.var)) {
-      std::string v = inner_product.empty() ? "t" : "(t / (" + inner_product + "))";
-      if (j > 0) v += " % " + size_text(loop.extent);
-      out << "    const long long " << var_name(loop.var) << " = " << v << ";\n";
-    }
-    inner_product += (inner_product.empty() ? "" : " * ") + size_text(loop.extent);
-  }
+  write_loop_variables(flat, "t", uses.vars, 2, out);
   BodyWriter w(k, out, uses.scalars_read);
   w.declare_scalars(2);
   for (size_t i = 0; i < inner.size(); ++i) {

@@ -365,4 +365,25 @@ void BodyWriter::stmt(const Stmt& s, int indent) {
   }
 }
 
+std::string extent_product(const std::vector<const Stmt*>& loops) {
+  std::string total;
+  for (const Stmt* loop : loops) total += (total.empty() ? "" : " * ") + size_text(loop->extent);
+  return total;
+}
+
+void write_loop_variables(const std::vector<const Stmt*>& loops, const std::string& flat, const std::set<VarId>& used,
+                          int indent, std::ostringstream& out) {
+  const std::string pad(static_cast<size_t>(indent) * 2, ' ');
+  std::string inner_product;  // product of the extents inside loop j
+  for (size_t j = loops.size(); j-- > 0;) {
+    const Stmt& loop = *loops[j];
+    if (used.count(loop.var)) {
+      std::string v = inner_product.empty() ? flat : "(" + flat + " / (" + inner_product + "))";
+      if (j > 0) v += " % " + size_text(loop.extent);
+      out << pad << "const long long " << var_name(loop.var) << " = " << v << ";\n";
+    }
+    inner_product += (inner_product.empty() ? "" : " * ") + size_text(loop.extent);
+  }
+}
+
 }  // namespace graphc::codegen::cuda::detail

@@ -46,6 +46,14 @@ bool defined_before_read(const std::vector<Stmt>& stmts, std::set<ScalarId> defi
 // variable, and reads no buffer the loop writes.
 bool independent_iterations(const Stmt& loop);
 
+// The product of the loops' extents, as a long long expression of n.
+std::string extent_product(const std::vector<const Stmt*>& loops);
+// Declares the variables of `loops` (outermost first) that `used` reads,
+// from the flat index `flat` of their row-major iteration space (the
+// innermost varies fastest, for coalescing).
+void write_loop_variables(const std::vector<const Stmt*>& loops, const std::string& flat, const std::set<VarId>& used,
+                          int indent, std::ostringstream& out);
+
 // Writes CUDA C for statements run by one thread.
 class BodyWriter {
  public:

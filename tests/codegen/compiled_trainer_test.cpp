@@ -10,6 +10,7 @@
 #include "codegen/compile_cpu.h"
 #include "codegen/cpu/jit.h"
 #include "tests/codegen/codegen_test_util.h"
+#include "tests/codegen/executor_test_util.h"
 #include "tests/runtime/trainer_test_util.h"
 
 namespace graphc::codegen {
@@ -20,21 +21,15 @@ using namespace runtime::trainer_testing;
 // A program with its CPU plan and a kernel table over its JIT-compiled kernels.
 struct JitTrainer {
   runtime::Program program;
-  std::vector<std::string> names;
-  std::vector<graphc_kernel_entry> table;
-  runtime::LinkedCode code() const { return {table.data(), {}, {}}; }
+  testing::JitKernelTable kernels;
+  runtime::LinkedCode code() const { return {kernels.table.data(), {}, {}}; }
 };
 
 JitTrainer jit_trainer(runtime::Program program) {
-  JitTrainer t;
-  CompiledCpuProgram compiled = compile_cpu(program);
+  const CompiledCpuProgram compiled = compile_cpu(program);
   program.cpu = compiled.plan;
-  cpu::JitModule module = testing::shared_jit().add(cpu::emit_module(compiled.kernels, program.model));
-  for (const Kernel& k : compiled.kernels) t.names.push_back(k.name);
-  for (const std::string& name : t.names) t.table.push_back({name.c_str(), module.lookup(name)});
-  t.table.push_back({nullptr, nullptr});
-  t.program = std::move(program);
-  return t;
+  testing::JitKernelTable kernels = testing::jit_kernel_table(compiled.kernels, program.model);
+  return {std::move(program), std::move(kernels)};
 }
 
 std::string final_line(const std::string& out) {

@@ -8,6 +8,7 @@
 #include "codegen/compile_cpu.h"
 #include "codegen/cpu/jit.h"
 #include "tests/codegen/codegen_test_util.h"
+#include "tests/codegen/executor_test_util.h"
 #include "runtime/cuda/cuda_availability.h"
 #include "tests/runtime/trainer_test_util.h"
 #include "tests/scoped_env.h"
@@ -39,10 +40,9 @@ class NoDriver {
 // The program with both plans, the CPU kernels' table and the CUDA module.
 struct TwoTargetTrainer {
   runtime::Program program;
-  std::vector<std::string> names;
-  std::vector<graphc_kernel_entry> table;
+  testing::JitKernelTable cpu;
   cuda::CudaBinary module;
-  runtime::LinkedCode code() const { return {table.data(), module.cubin, module.ptx}; }
+  runtime::LinkedCode code() const { return {cpu.table.data(), module.cubin, module.ptx}; }
 };
 
 TwoTargetTrainer two_target_trainer(runtime::Program program) {
@@ -53,10 +53,7 @@ TwoTargetTrainer two_target_trainer(runtime::Program program) {
   cuda::CompiledCudaProgram compiled = cuda::compile_cuda(kernels, program.model, "sm_90", compiler);
   program.cuda = compiled.plan;
   t.module = std::move(compiled.module);
-  cpu::JitModule jit = testing::shared_jit().add(cpu::emit_module(kernels.kernels, program.model));
-  for (const Kernel& k : kernels.kernels) t.names.push_back(k.name);
-  for (const std::string& name : t.names) t.table.push_back({name.c_str(), jit.lookup(name)});
-  t.table.push_back({nullptr, nullptr});
+  t.cpu = testing::jit_kernel_table(kernels.kernels, program.model);
   t.program = std::move(program);
   return t;
 }
@@ -65,7 +62,7 @@ TEST(CudaTrainer, PlanLaunchesEveryKernelAndRoundTripsThroughTheProgram) {
   const TwoTargetTrainer t = two_target_trainer(tiny_classifier_program());
   const runtime::cuda::CudaPlan& plan = *t.program.cuda;
   EXPECT_EQ(plan.arch, "sm_90");
-  EXPECT_EQ(plan.kernels.size(), t.names.size());
+  EXPECT_EQ(plan.kernels.size(), t.cpu.names.size());
   for (const runtime::cuda::CudaKernelLaunches& k : plan.kernels) {
     EXPECT_FALSE(k.launches.empty()) << k.kernel;
     for (const runtime::cuda::CudaLaunch& l : k.launches) {
@@ -156,13 +153,8 @@ TEST(CudaTrainer, CheckAgainstTheInterpreterComparesEveryOutput) {
   const CompiledCpuProgram kernels = compile_cpu(program);
   runtime::Program compiled = program;
   compiled.cpu = kernels.plan;
-  cpu::JitModule jit = testing::shared_jit().add(cpu::emit_module(kernels.kernels, program.model));
-  std::vector<std::string> names;
-  std::vector<graphc_kernel_entry> table;
-  for (const Kernel& k : kernels.kernels) names.push_back(k.name);
-  for (const std::string& name : names) table.push_back({name.c_str(), jit.lookup(name)});
-  table.push_back({nullptr, nullptr});
-  const runtime::LinkedCode code{table.data(), {}, {}};
+  const testing::JitKernelTable table = testing::jit_kernel_table(kernels.kernels, program.model);
+  const runtime::LinkedCode code{table.table.data(), {}, {}};
 
   const RunOutput ok = run(compiled, {"--data", dir.path().string(), "--check-against", "interpreter"}, code);
   EXPECT_EQ(ok.status, 0) << ok.out << ok.err;

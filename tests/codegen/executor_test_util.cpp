@@ -7,12 +7,23 @@
 #include <cmath>
 #include <random>
 
+#include "codegen/cpu/jit.h"
 #include "frontend/model_registry.h"
+#include "tests/codegen/codegen_test_util.h"
 #include "runtime/compile_program.h"
 
 namespace graphc::codegen::testing {
 
 using runtime::Program;
+
+JitKernelTable jit_kernel_table(const std::vector<Kernel>& kernels, const std::string& model) {
+  const cpu::JitModule module = shared_jit().add(cpu::emit_module(kernels, model));
+  JitKernelTable t;
+  for (const Kernel& k : kernels) t.names.push_back(k.name);
+  for (const std::string& name : t.names) t.table.push_back({name.c_str(), module.lookup(name)});
+  t.table.push_back({nullptr, nullptr});
+  return t;
+}
 
 Program zoo_program(const std::string& model, int64_t max_batch) {
   const ModelDef& def = get_model(model);

@@ -6,11 +6,22 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
+#include "codegen/kernel_ir.h"
+#include "runtime/cpu/kernel_abi.h"
 #include "runtime/data/batch.h"
 #include "runtime/program.h"
 
 namespace graphc::codegen::testing {
+
+// `kernels` JIT-compiled (in the shared JIT) and the kernel table a trainer
+// links, for runtime::LinkedCode::cpu_kernels. The entries point into names.
+struct JitKernelTable {
+  std::vector<std::string> names;
+  std::vector<graphc_kernel_entry> table;  // ends with a null entry
+};
+JitKernelTable jit_kernel_table(const std::vector<Kernel>& kernels, const std::string& model);
 
 // The zoo model compiled as graphc compiles it, for batches up to max_batch.
 runtime::Program zoo_program(const std::string& model, int64_t max_batch);

@@ -19,9 +19,9 @@ struct Result {
   std::string out;  // stdout and stderr together
 };
 
-Result run(const std::string& args) {
-  std::string cmd = kGraphc + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
+// A shell command's status and its stdout and stderr together.
+Result run_program(const std::string& command) {
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
   EXPECT_NE(p, nullptr);
   std::string out;
   std::array<char, 4096> buf;
@@ -30,6 +30,8 @@ Result run(const std::string& args) {
   int status = pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+Result run(const std::string& args) { return run_program(kGraphc + " " + args); }
 
 int count_occurrences(const std::string& text, const std::string& needle) {
   int n = 0;
@@ -176,17 +178,6 @@ void write_small_mnist(const std::string& dir, uint32_t train, uint32_t test) {
   };
   write("train", train);
   write("t10k", test);
-}
-
-Result run_program(const std::string& command) {
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  EXPECT_NE(p, nullptr);
-  std::string out;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) out.append(buf.data(), n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
 // A trainer built for both targets on a machine without a GPU: --device cuda
