@@ -221,13 +221,16 @@ class GraphRunner {
       inputs_.emplace_back(session.driver(), f.bytes(max_batch), cat("input '", f.name, "'"));
     std::map<std::string, const CudaKernelLaunches*> launches_of;
     for (const CudaKernelLaunches& k : cuda.kernels) launches_of[k.kernel] = &k;
-    int64_t packed_a = 0, packed_b = 0;  // the most any GEMM of the program packs
-    for (const CudaKernelLaunches& k : cuda.kernels)
-      for (const CudaLaunch& l : k.launches)
+    int64_t packed_a = 0, packed_b = 0;  // the most any GEMM of this graph packs
+    for (const BoundCall& call : bound_.calls()) {
+      auto it = launches_of.find(call.kernel);
+      if (it == launches_of.end()) continue;  // reported below
+      for (const CudaLaunch& l : it->second->launches)
         if (l.cublas) {
           packed_a = std::max(packed_a, l.cublas->packed_a_elements(max_batch));
           packed_b = std::max(packed_b, l.cublas->packed_b_elements(max_batch));
         }
+    }
     packed_a_ = DeviceMemory(session.driver(), static_cast<size_t>(packed_a) * sizeof(float), "packed GEMM operands");
     packed_b_ = DeviceMemory(session.driver(), static_cast<size_t>(packed_b) * sizeof(float), "packed GEMM operands");
     for (const BoundCall& call : bound_.calls()) {
