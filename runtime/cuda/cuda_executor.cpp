@@ -10,187 +10,24 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <limits>
 #include <map>
 
 #include "ir/error.h"
 #include "runtime/bound_plan.h"
-#include "runtime/cuda/cublas_api.h"
+#include "runtime/cuda/cublas_gemm.h"
 #include "runtime/cuda/cuda_availability.h"
 #include "runtime/cuda/cuda_driver.h"
+#include "runtime/cuda/device_session.h"
 
 namespace graphc::runtime::cuda {
 
 namespace {
-
-// Device memory freed with its owner. Freeing can only fail when the
-// context is already broken, which a destructor cannot report.
-class DeviceMemory {
- public:
-  DeviceMemory() = default;
-  DeviceMemory(const CudaDriver& driver, size_t bytes, const std::string& what) : driver_(&driver), bytes_(bytes) {
-    const CUresult r = driver.api.cuMemAlloc_v2(&address_, std::max<size_t>(bytes, 1));
-    if (r != kCudaSuccess)
-      throw Error(cat("cannot allocate ", bytes, " bytes of GPU memory for ", what, ": ", driver.describe(r)));
-  }
-  DeviceMemory(DeviceMemory&& o) noexcept { *this = std::move(o); }
-  DeviceMemory& operator=(DeviceMemory&& o) noexcept {
-    std::swap(driver_, o.driver_);
-    std::swap(address_, o.address_);
-    std::swap(bytes_, o.bytes_);
-    return *this;
-  }
-  ~DeviceMemory() {
-    if (driver_ != nullptr && address_ != 0) driver_->api.cuMemFree_v2(address_);
-  }
-  CUdeviceptr address() const { return address_; }
-  size_t bytes() const { return bytes_; }
-
- private:
-  const CudaDriver* driver_ = nullptr;
-  CUdeviceptr address_ = 0;
-  size_t bytes_ = 0;
-};
-
-// The primary context of device 0, current on the calling thread, a stream
-// and the loaded module; released in reverse order.
-class DeviceSession {
- public:
-  DeviceSession(const CudaDriver& driver, const CudaModuleImage& image, const std::string& arch) : driver_(driver) {
-    GRAPHC_CU_CHECK(driver_, cuDeviceGet(&device_, 0));
-    info_ = driver_.device_info(0);
-    if (image.ptx.empty() && info_.arch() != arch)
-      throw Error(cat("--device cuda: this trainer's kernels are compiled for ", arch, " and ", info_.name, " is ",
-                      info_.arch(), "; rebuild the trainer with graphc --arch ", info_.arch()));
-    GRAPHC_CU_CHECK(driver_, cuDevicePrimaryCtxRetain(&context_, device_));
-    try {
-      make_current();
-      GRAPHC_CU_CHECK(driver_, cuStreamCreate(&stream_, kStreamNonBlocking));
-      module_ = driver_.load_module(std::string(image.cubin), std::string(image.ptx), "this trainer's CUDA kernels");
-    } catch (...) {
-      release();
-      throw;
-    }
-  }
-  DeviceSession(const DeviceSession&) = delete;
-  DeviceSession& operator=(const DeviceSession&) = delete;
-  ~DeviceSession() { release(); }
-
-  void make_current() const { GRAPHC_CU_CHECK(driver_, cuCtxSetCurrent(context_)); }
-  const CudaDriver& driver() const { return driver_; }
-  const CudaDeviceInfo& info() const { return info_; }
-  CUstream stream() const { return stream_; }
-
-  CUfunction function(const std::string& name) const {
-    CUfunction f = nullptr;
-    const CUresult r = driver_.api.cuModuleGetFunction(&f, module_, name.c_str());
-    if (r != kCudaSuccess)
-      throw Error(cat("CUDA kernel '", name, "' is not in this trainer's module (", driver_.describe(r),
-                      "); rebuild the trainer with graphc"));
-    return f;
-  }
-
- private:
-  void release() {
-    if (module_ != nullptr) driver_.api.cuModuleUnload(module_);
-    if (stream_ != nullptr) driver_.api.cuStreamDestroy_v2(stream_);
-    if (context_ != nullptr) driver_.api.cuDevicePrimaryCtxRelease_v2(device_);
-    module_ = nullptr, stream_ = nullptr, context_ = nullptr;
-  }
-
-  const CudaDriver& driver_;
-  CUdevice device_ = 0;
-  CudaDeviceInfo info_;
-  CUcontext context_ = nullptr;
-  CUstream stream_ = nullptr;
-  CUmodule module_ = nullptr;
-};
 
 // The store's flat buffers on the device, at the store's offsets.
 struct DeviceParameters {
   DeviceMemory values, gradients;
   CUdeviceptr value(const ParameterSlot& s) const { return values.address() + s.offset * sizeof(float); }
   CUdeviceptr gradient(const ParameterSlot& s) const { return gradients.address() + s.offset * sizeof(float); }
-};
-
-// A cuBLAS handle on the session's stream with a workspace of its own, so
-// that GEMMs in a stream capture never allocate (which capture forbids).
-class BlasSession {
- public:
-  BlasSession(const DeviceSession& session, MatmulPrecision precision)
-      : blas_(cublas_library()), workspace_(session.driver(), kWorkspaceBytes, "cuBLAS's workspace"),
-        compute_(precision == MatmulPrecision::tf32 ? kCublasCompute32FFastTf32 : kCublasCompute32F) {
-    GRAPHC_CUBLAS_CHECK(blas_, cublasCreate_v2(&handle_));
-    try {
-      GRAPHC_CUBLAS_CHECK(blas_, cublasSetStream_v2(handle_, session.stream()));
-      GRAPHC_CUBLAS_CHECK(blas_, cublasSetWorkspace_v2(handle_, reinterpret_cast<void*>(workspace_.address()),
-                                                       kWorkspaceBytes));
-    } catch (...) {
-      blas_.blas.cublasDestroy_v2(handle_);
-      throw;
-    }
-  }
-  BlasSession(const BlasSession&) = delete;
-  BlasSession& operator=(const BlasSession&) = delete;
-  ~BlasSession() { blas_.blas.cublasDestroy_v2(handle_); }
-
-  // Where a Gemm's packed operands are (CublasGemm::packed_a, packed_b).
-  struct Packed {
-    CUdeviceptr a = 0, b = 0;
-  };
-
-  // The row-major Gemm at batch n, on buffers at `arguments` (device
-  // addresses of the kernel's buffers) or its packed operands. cuBLAS is
-  // column-major, and a row-major matrix is its transpose in column-major
-  // order, so C^T = op(B)^T op(A)^T: B and A swap places, their transposes
-  // stay. A batch reduction is one GEMM per group over K' = batch * K.
-  void gemm(const CublasGemm& g, const std::vector<CUdeviceptr>& arguments, int64_t n, Packed packed) const {
-    const auto dim = [&](int64_t v, const char* what) {
-      if (v < 0 || v > std::numeric_limits<int>::max())
-        throw Error(cat("a GEMM's ", what, " of ", v, " is beyond cuBLAS's int range"));
-      return static_cast<int>(v);
-    };
-    const int64_t batch = g.batch.at(n), k = g.k.at(n), cols = g.n_cols.at(n);
-    const int m = dim(g.m.at(n), "m"), nc = dim(cols, "n"), ldc = dim(g.ldc.at(n), "ldc");
-    if (m == 0 || nc == 0 || (!g.reduce_batch && batch == 0)) return;
-    const float alpha = static_cast<float>(g.alpha), beta = static_cast<float>(g.beta);
-    const auto at = [](CUdeviceptr base, int64_t elements) {
-      return reinterpret_cast<void*>(base + static_cast<CUdeviceptr>(elements) * sizeof(float));
-    };
-    const auto operand = [&](int buffer, const Size& group_stride, int64_t group) {
-      return at(arguments[static_cast<size_t>(buffer)], group * group_stride.at(n));
-    };
-    for (int64_t group = 0; group < g.groups; ++group) {
-      void* c = operand(g.c, g.c_group_stride, group);
-      if (g.reduce_batch) {
-        const int folded = dim(batch * k, "k (batch * k)");
-        GRAPHC_CUBLAS_CHECK(blas_, cublasGemmStridedBatchedEx(
-                                       handle_, kCublasOpN, kCublasOpN, nc, m, folded, &alpha,
-                                       at(packed.b, group * batch * k * cols), kCudaR32F, nc, 0,
-                                       at(packed.a, group * m * batch * k), kCudaR32F, folded, 0, &beta, c, kCudaR32F,
-                                       ldc, 0, 1, compute_, kCublasGemmDefault));
-        continue;
-      }
-      const bool packed_b = g.packed_b.has_value();
-      void* b = packed_b ? at(packed.b, group * batch * k * cols) : operand(g.b, g.b_group_stride, group);
-      const int ldb = packed_b ? nc : dim(g.ldb.at(n), "ldb");
-      const int64_t b_stride = packed_b ? k * cols : g.b_batch_stride.at(n);
-      const cublasOperation_t op_b = !packed_b && g.transpose_b ? kCublasOpT : kCublasOpN;
-      const cublasOperation_t op_a = g.transpose_a ? kCublasOpT : kCublasOpN;
-      GRAPHC_CUBLAS_CHECK(blas_, cublasGemmStridedBatchedEx(
-                                     handle_, op_b, op_a, nc, m, dim(k, "k"), &alpha, b, kCudaR32F, ldb, b_stride,
-                                     operand(g.a, g.a_group_stride, group), kCudaR32F, dim(g.lda.at(n), "lda"),
-                                     g.a_batch_stride.at(n), &beta, c, kCudaR32F, ldc, g.c_batch_stride.at(n),
-                                     dim(batch, "batch"), compute_, kCublasGemmDefault));
-    }
-  }
-
- private:
-  static constexpr size_t kWorkspaceBytes = size_t{32} << 20;
-  const CublasLibrary& blas_;
-  DeviceMemory workspace_;
-  cublasComputeType_t compute_;
-  cublasHandle_t handle_ = nullptr;
 };
 
 // A captured launch sequence, destroyed with its owner.
@@ -219,12 +56,16 @@ class GraphRunner {
         scratch_(session.driver(), static_cast<size_t>(plan.scratch_bytes), cat(g.name(), "'s kernel scratch")) {
     for (const FedInput& f : bound_.inputs())
       inputs_.emplace_back(session.driver(), f.bytes(max_batch), cat("input '", f.name, "'"));
+    // Each call's launches, then the packing buffers the largest of them needs.
     std::map<std::string, const CudaKernelLaunches*> launches_of;
     for (const CudaKernelLaunches& k : cuda.kernels) launches_of[k.kernel] = &k;
-    int64_t packed_a = 0, packed_b = 0;  // the most any GEMM of this graph packs
+    std::vector<const CudaKernelLaunches*> call_launches;
+    int64_t packed_a = 0, packed_b = 0;
     for (const BoundCall& call : bound_.calls()) {
       auto it = launches_of.find(call.kernel);
-      if (it == launches_of.end()) continue;  // reported below
+      if (it == launches_of.end())
+        throw Error(cat(g.name(), ": the cuda plan has no launches for kernel '", call.kernel, "'"));
+      call_launches.push_back(it->second);
       for (const CudaLaunch& l : it->second->launches)
         if (l.cublas) {
           packed_a = std::max(packed_a, l.cublas->packed_a_elements(max_batch));
@@ -233,18 +74,16 @@ class GraphRunner {
     }
     packed_a_ = DeviceMemory(session.driver(), static_cast<size_t>(packed_a) * sizeof(float), "packed GEMM operands");
     packed_b_ = DeviceMemory(session.driver(), static_cast<size_t>(packed_b) * sizeof(float), "packed GEMM operands");
-    for (const BoundCall& call : bound_.calls()) {
-      auto it = launches_of.find(call.kernel);
-      if (it == launches_of.end())
-        throw Error(cat(g.name(), ": the cuda plan has no launches for kernel '", call.kernel, "'"));
+    for (size_t i = 0; i < call_launches.size(); ++i) {
       Call c;
-      for (const BoundRef& r : call.refs) c.arguments.push_back(address(r, parameters));
-      for (const CudaLaunch& l : it->second->launches) {
-        const auto packing = [&](const std::optional<PackedOperand> CublasGemm::*which) -> CUfunction {
-          return l.cublas && (*l.cublas).*which ? session.function(((*l.cublas).*which)->function) : nullptr;
+      for (const BoundRef& r : bound_.calls()[i].refs) c.arguments.push_back(address(r, parameters));
+      for (const CudaLaunch& l : call_launches[i]->launches) {
+        const auto packing = [&](const std::optional<PackedOperand>& operand) -> CUfunction {
+          return operand ? session.function(operand->function) : nullptr;
         };
-        c.launches.push_back({l.cublas ? nullptr : session.function(l.function), packing(&CublasGemm::packed_a),
-                              packing(&CublasGemm::packed_b), l});
+        c.launches.push_back({l.cublas ? nullptr : session.function(l.function),
+                              l.cublas ? packing(l.cublas->packed_a) : nullptr,
+                              l.cublas ? packing(l.cublas->packed_b) : nullptr, l});
       }
       calls_.push_back(std::move(c));
     }

@@ -16,15 +16,10 @@
 #include <memory>
 #include <string_view>
 
+#include "runtime/cuda/device_session.h"
 #include "runtime/trainer/executor.h"
 
 namespace graphc::runtime::cuda {
-
-// The module graphc compiled for the program's CUDA plan.
-struct CudaModuleImage {
-  std::string_view cubin;
-  std::string_view ptx;
-};
 
 // Throws graphc::Error when the program has no CUDA plan, the trainer has
 // no module, CUDA is unavailable here (the message says what is missing),

@@ -1,0 +1,66 @@
+// What the CUDA executor holds on the device: memory freed with its owner,
+// and the session (device 0's primary context, current on the calling
+// thread, a stream, the trainer's module), released in reverse order.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "runtime/cuda/cuda_driver.h"
+
+namespace graphc::runtime::cuda {
+
+// The module graphc compiled for the program's CUDA plan.
+struct CudaModuleImage {
+  std::string_view cubin;
+  std::string_view ptx;
+};
+
+// Device memory freed with its owner. Freeing can only fail when the
+// context is already broken, which a destructor cannot report.
+class DeviceMemory {
+ public:
+  DeviceMemory() = default;
+  // Throws graphc::Error naming `what` when the device has no room.
+  DeviceMemory(const CudaDriver& driver, size_t bytes, const std::string& what);
+  DeviceMemory(DeviceMemory&& o) noexcept { *this = std::move(o); }
+  DeviceMemory& operator=(DeviceMemory&& o) noexcept;
+  ~DeviceMemory();
+  CUdeviceptr address() const { return address_; }
+  size_t bytes() const { return bytes_; }
+
+ private:
+  const CudaDriver* driver_ = nullptr;
+  CUdeviceptr address_ = 0;
+  size_t bytes_ = 0;
+};
+
+class DeviceSession {
+ public:
+  // Throws graphc::Error when the GPU cannot run the module (another
+  // architecture than `arch` and no PTX to JIT) or the driver fails.
+  DeviceSession(const CudaDriver& driver, const CudaModuleImage& image, const std::string& arch);
+  DeviceSession(const DeviceSession&) = delete;
+  DeviceSession& operator=(const DeviceSession&) = delete;
+  ~DeviceSession() { release(); }
+
+  void make_current() const;
+  const CudaDriver& driver() const { return driver_; }
+  const CudaDeviceInfo& info() const { return info_; }
+  CUstream stream() const { return stream_; }
+  // Throws graphc::Error when the module lacks it.
+  CUfunction function(const std::string& name) const;
+
+ private:
+  void release();
+
+  const CudaDriver& driver_;
+  CUdevice device_ = 0;
+  CudaDeviceInfo info_;
+  CUcontext context_ = nullptr;
+  CUstream stream_ = nullptr;
+  CUmodule module_ = nullptr;
+};
+
+}  // namespace graphc::runtime::cuda
