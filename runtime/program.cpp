@@ -34,6 +34,8 @@ uint64_t fnv1a(std::string_view s) {
 }
 }  // namespace
 
+bool is_device_name(std::string_view name) { return name == "cpu" || name == "cuda" || name == "interpreter"; }
+
 std::string Program::fingerprint() const {
   json j = program_json(*this);
   j.erase("max_batch");  // the same computation, planned for another batch, is the same program
@@ -71,7 +73,7 @@ Program program_from_json_text(std::string_view text) {
   if (j.contains("cuda")) p.cuda = cuda::cuda_plan_from_json(j.at("cuda"));
   if (j.contains("default_device")) {
     const json& d = j.at("default_device");
-    if (!d.is_string() || (d != "cpu" && d != "cuda" && d != "interpreter"))
+    if (!d.is_string() || !is_device_name(d.get<std::string>()))
       throw Error("program: 'default_device' must be \"cpu\", \"cuda\" or \"interpreter\"");
     p.default_device = d.get<std::string>();
   }

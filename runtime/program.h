@@ -21,6 +21,9 @@ namespace graphc::runtime {
 inline constexpr std::string_view kProgramFormat = "graphc-program";
 inline constexpr int kProgramVersion = 1;
 
+// The devices a trainer runs on (--device): "cpu", "cuda", "interpreter".
+bool is_device_name(std::string_view name);
+
 struct Program {
   std::string model;
   Recipe recipe;

@@ -95,10 +95,7 @@ void write_parallel_nest(const Kernel& k, const Stmt& top, CudaFunction& f, std:
          independent_iterations(flat.back()->body[0]))
     flat.push_back(&flat.back()->body[0]);
   const std::vector<Stmt>& inner = flat.back()->body;
-  if (block_cooperative(k, inner)) {
-    write_block_cooperative_nest(k, flat, inner, f, out);
-    return;
-  }
+  if (write_block_cooperative_nest(k, flat, inner, f, out)) return;
 
   Uses uses;
   for (const Stmt& s : inner) collect_uses(s, uses);

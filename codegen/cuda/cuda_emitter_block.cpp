@@ -18,7 +18,7 @@
 //   value before the loop; max partials all start from that value (max is
 //   idempotent), so the combined result is the sequential one up to rounding.
 //
-// Which nests qualify (block_cooperative): every statement of an element
+// Which nests qualify (classify): every statement of an element
 // is uniform (a Let, an Accumulate, or an if without loops or stores: all
 // threads compute it alike), a store (thread 0 writes it), a reduction
 // loop (Accumulates into float registers assigned before it, no stores, its
@@ -120,12 +120,9 @@ Classified classify(const Kernel& k, const std::vector<Stmt>& inner) {
       continue;
     }
     if (!uses.stored.empty() || !combines_consistently(s, accumulated)) return c;
-    std::set<ScalarId> defined = assigned;
-    for (const auto& [scalar, combine] : accumulated) {
-      if (!assigned.count(scalar) || !is_float(k.scalars[static_cast<size_t>(scalar)])) return c;
-      (void)combine;
-    }
-    if (!defined_before_read(s.body, defined)) return c;
+    for (const auto& entry : accumulated)
+      if (!assigned.count(entry.first) || !is_float(k.scalars[static_cast<size_t>(entry.first)])) return c;
+    if (!defined_before_read(s.body, assigned)) return c;
     c.roles.push_back(Role::reduction);
     if (trips(loop_chain(s), 128) >= kShareableTrips) shareable = true;
   }
@@ -149,11 +146,10 @@ void write_split_chain(BodyWriter& w, const std::vector<const Stmt*>& chain, std
 
 }  // namespace
 
-bool block_cooperative(const Kernel& k, const std::vector<Stmt>& inner) { return classify(k, inner).ok; }
-
-void write_block_cooperative_nest(const Kernel& k, const std::vector<const Stmt*>& flat, const std::vector<Stmt>& inner,
+bool write_block_cooperative_nest(const Kernel& k, const std::vector<const Stmt*>& flat, const std::vector<Stmt>& inner,
                                   CudaFunction& f, std::ostringstream& out) {
   const Classified c = classify(k, inner);
+  if (!c.ok) return false;
   Uses uses;
   for (const Stmt& s : inner) collect_uses(s, uses);
   for (const Stmt* loop : flat) f.work.push_back(loop->extent);
@@ -221,6 +217,7 @@ void write_block_cooperative_nest(const Kernel& k, const std::vector<const Stmt*
     }
   }
   out << "  }\n";
+  return true;
 }
 
 }  // namespace graphc::codegen::cuda::detail

@@ -81,11 +81,11 @@ class BodyWriter {
   std::set<ScalarId> live_;  // scalars read somewhere in the function: the others' writes are dead
 };
 
-// Whether the statements of one element of a parallel nest gain from, and
-// can be, shared by a whole block (cuda_emitter_block.cpp), and the
-// function body that does so for the flattened loops `flat`.
-bool block_cooperative(const Kernel& k, const std::vector<Stmt>& inner);
-void write_block_cooperative_nest(const Kernel& k, const std::vector<const Stmt*>& flat, const std::vector<Stmt>& inner,
+// When the statements of one element of a parallel nest gain from, and can
+// be, shared by a whole block (cuda_emitter_block.cpp), writes the function
+// body that does so for the flattened loops `flat` and returns true; else
+// writes nothing and returns false.
+bool write_block_cooperative_nest(const Kernel& k, const std::vector<const Stmt*>& flat, const std::vector<Stmt>& inner,
                                   CudaFunction& f, std::ostringstream& out);
 
 // The tiled GEMM kernel body for `g` (the function's signature is written by the caller).

@@ -52,10 +52,8 @@ runtime::cuda::CudaPlan cuda_launch_plan(const CompiledCpuProgram& kernels, cons
   plan.arch = arch;
   plan.train = kernels.plan.train;
   plan.eval = kernels.plan.eval;
-  std::map<std::string, size_t> index_of;
-  std::map<std::string, const Kernel*> kernel_of;
+  std::map<std::string, size_t> index_of;  // into kernels.kernels and plan.kernels alike
   for (const Kernel& k : kernels.kernels) {
-    kernel_of[k.name] = &k;
     index_of[k.name] = plan.kernels.size();
     plan.kernels.push_back({k.name, {}});
   }
@@ -63,7 +61,7 @@ runtime::cuda::CudaPlan cuda_launch_plan(const CompiledCpuProgram& kernels, cons
     if (f.packs != CudaFunction::Packs::none) continue;  // part of its Gemm's cuBLAS launch
     auto it = index_of.find(f.kernel);
     GRAPHC_ASSERT(it != index_of.end(), "CUDA function ", f.name, " of unknown kernel ", f.kernel);
-    const Kernel& k = *kernel_of.at(f.kernel);
+    const Kernel& k = kernels.kernels[it->second];
     runtime::cuda::CudaLaunch launch{f.name, f.block_threads, {}, cublas_gemm(k, k.body.at(f.statement), module)};
     for (const SizeExpr& s : f.work) launch.work.push_back(size(s));
     plan.kernels[it->second].launches.push_back(std::move(launch));

@@ -221,7 +221,20 @@ class CudaExecutor final : public Executor {
         eval_(program.eval, program.cuda->eval, *program.cuda, store, program.max_batch, session_, parameters_, blas_),
         updates_(parameter_updates(program, store)) {
     name_ = cat("compiled kernels on cuda, ", session_.info().name, " (", session_.info().arch(), "), ",
-                precision == MatmulPrecision::tf32 ? "tf32" : "fp32", " GEMMs");
+                matmul_precision_name(precision), " GEMMs");
+    // How each gradient and state output reaches the store after a step,
+    // fixed by the plan: copied into its device slot unless the kernels
+    // wrote it there, or filled on the host when it folded to a constant.
+    for (const ParameterUpdate& u : updates_) {
+      const BoundRef& from = train_.bound().output(u.output);
+      if (from.storage == Storage::constant) {
+        constant_outputs_.push_back({u, static_cast<float>(from.value)});
+      } else if (!u.in_place(from)) {
+        const CUdeviceptr into = u.gradient ? parameters_.gradient(*u.slot) : parameters_.value(*u.slot);
+        device_copies_.push_back({into, train_.output_address(u.output), u.slot->numel * sizeof(float)});
+      }
+      if (!u.gradient) state_slots_.push_back(u.slot);
+    }
   }
 
   std::string_view name() const override { return name_; }
@@ -231,30 +244,21 @@ class CudaExecutor final : public Executor {
     session_.make_current();
     upload_values(store);
     train_.run(batch, seed);
-    std::vector<std::pair<std::span<float>, float>> fills;  // constant outputs, written on the host
-    for (const ParameterUpdate& u : updates_) {
-      const BoundRef& from = train_.bound().output(u.output);
-      if (u.in_place(from)) continue;
-      const std::span<float> to = u.gradient ? store.gradient(*u.slot) : store.value(*u.slot);
-      if (from.storage == Storage::constant) {
-        fills.push_back({to, static_cast<float>(from.value)});
-        continue;
-      }
-      const CUdeviceptr into = u.gradient ? parameters_.gradient(*u.slot) : parameters_.value(*u.slot);
-      GRAPHC_CU_CHECK(driver, cuMemcpyDtoDAsync_v2(into, train_.output_address(u.output), to.size_bytes(),
-                                                   session_.stream()));
-    }
+    for (const DeviceCopy& c : device_copies_)
+      GRAPHC_CU_CHECK(driver, cuMemcpyDtoDAsync_v2(c.into, c.from, c.bytes, session_.stream()));
     const std::span<float> gradients = store.gradients();
     GRAPHC_CU_CHECK(driver, cuMemcpyDtoHAsync_v2(gradients.data(), parameters_.gradients.address(),
                                                  gradients.size_bytes(), session_.stream()));
-    for (const ParameterUpdate& u : updates_) {
-      if (u.gradient) continue;
-      const std::span<float> to = store.value(*u.slot);
-      GRAPHC_CU_CHECK(driver, cuMemcpyDtoHAsync_v2(to.data(), parameters_.value(*u.slot), to.size_bytes(),
+    for (const ParameterSlot* slot : state_slots_) {
+      const std::span<float> to = store.value(*slot);
+      GRAPHC_CU_CHECK(driver, cuMemcpyDtoHAsync_v2(to.data(), parameters_.value(*slot), to.size_bytes(),
                                                    session_.stream()));
     }
     GRAPHC_CU_CHECK(driver, cuStreamSynchronize(session_.stream()));
-    for (auto& [to, value] : fills) std::fill(to.begin(), to.end(), value);
+    for (const ConstantOutput& c : constant_outputs_) {
+      const std::span<float> to = c.update.gradient ? store.gradient(*c.update.slot) : store.value(*c.update.slot);
+      std::fill(to.begin(), to.end(), c.value);
+    }
     return read_step_result(train_.bound(), train_.reader());
   }
 
@@ -274,11 +278,23 @@ class CudaExecutor final : public Executor {
                                                             values.size_bytes(), session_.stream()));
   }
 
+  struct DeviceCopy {
+    CUdeviceptr into, from;
+    size_t bytes;
+  };
+  struct ConstantOutput {
+    ParameterUpdate update;
+    float value;
+  };
+
   DeviceSession session_;
   BlasSession blas_;
   DeviceParameters parameters_;
   GraphRunner train_, eval_;
   std::vector<ParameterUpdate> updates_;
+  std::vector<DeviceCopy> device_copies_;
+  std::vector<ConstantOutput> constant_outputs_;
+  std::vector<const ParameterSlot*> state_slots_;  // downloaded after each step
   std::string name_;
 };
 
@@ -287,7 +303,8 @@ class CudaExecutor final : public Executor {
 std::unique_ptr<Executor> make_cuda_executor(const Program& program, const ParameterStore& store,
                                              const CudaModuleImage& image, MatmulPrecision precision) {
   if (!program.cuda || (image.cubin.empty() && image.ptx.empty()))
-    throw Error("--device cuda: this trainer was built without CUDA kernels (build it with graphc --target cuda)");
+    throw Error("--device cuda: this trainer was built without CUDA kernels (use --device cpu, or rebuild it "
+                "with graphc --target cpu,cuda)");
   if (std::string reason = cuda_unavailable_reason(); !reason.empty()) throw Error(cat("--device cuda: ", reason));
   return std::make_unique<CudaExecutor>(program, store, image, precision);
 }

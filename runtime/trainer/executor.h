@@ -57,6 +57,7 @@ struct LinkedCode {
 // allow_tf32 for convolutions) rounds the operands to TF32 inside cuBLAS's
 // tensor-core GEMMs, fp32 keeps full f32. The CPU is always fp32.
 enum class MatmulPrecision { fp32, tf32 };
+inline const char* matmul_precision_name(MatmulPrecision p) { return p == MatmulPrecision::tf32 ? "tf32" : "fp32"; }
 
 struct ExecutorOptions {
   std::string device = "cpu";  // cpu | cuda | interpreter

@@ -14,12 +14,8 @@ std::unique_ptr<Executor> make_executor(const Program& program, const ParameterS
                                         const ExecutorOptions& options, const LinkedCode& code) {
   const std::string& device = options.device;
   if (device == "interpreter") return make_interpreter_executor(program, store);
-  if (device == "cuda") {
-    if (!program.cuda || (code.cuda_cubin.empty() && code.cuda_ptx.empty()))
-      throw Error("--device cuda: this trainer was built without CUDA kernels (use --device cpu, or rebuild it "
-                  "with graphc --target cpu,cuda)");
+  if (device == "cuda")
     return cuda::make_cuda_executor(program, store, {code.cuda_cubin, code.cuda_ptx}, options.precision);
-  }
   GRAPHC_ASSERT(device == "cpu", "unknown device ", device);
   const bool compiled = program.cpu.has_value() && code.cpu_kernels != nullptr;
   if (!compiled) return make_interpreter_executor(program, store);

@@ -45,6 +45,11 @@ double parse_at_least(std::string_view flag, std::string_view value, double lo, 
   return v;
 }
 
+std::string parse_device(std::string_view flag, std::string_view value) {
+  if (!is_device_name(value)) bad_value(flag, value, "cpu, cuda or interpreter");
+  return std::string(value);
+}
+
 double parse_fraction(std::string_view flag, std::string_view value) {
   const double v = parse_number(flag, value);
   if (!(v >= 0 && v < 1)) bad_value(flag, value, "a fraction in [0, 1)");
@@ -112,23 +117,17 @@ std::vector<Flag> flag_table(const Program& program) {
       {"device", "cpu|cuda|interpreter",
        "where the steps run: cpu runs the compiled CPU kernels, cuda the CUDA kernels on the GPU (trainers built "
        "with graphc --target cuda), interpreter the reference interpreter",
-       [](TrainerOptions& o, std::string_view v) {
-         if (v != "cpu" && v != "cuda" && v != "interpreter") bad_value("device", v, "cpu, cuda or interpreter");
-         o.device = v;
-       }},
+       [](TrainerOptions& o, std::string_view v) { o.device = parse_device("device", v); }},
       {"precision", "tf32|fp32",
        "f32 matrix products on the GPU: tf32 rounds GEMM operands to TF32 on tensor cores, fp32 keeps full f32",
        [](TrainerOptions& o, std::string_view v) {
          if (v != "tf32" && v != "fp32") bad_value("precision", v, "tf32 or fp32");
-         o.precision = v;
+         o.precision = v == "tf32" ? MatmulPrecision::tf32 : MatmulPrecision::fp32;
        }},
       {"check-against", "cpu|cuda|interpreter",
        "do not train: run one training and one eval step on --device and on this device from the same "
        "parameters and batch, compare every output, exit 1 if any differs beyond --check-tolerance",
-       [](TrainerOptions& o, std::string_view v) {
-         if (v != "cpu" && v != "cuda" && v != "interpreter") bad_value("check-against", v, "cpu, cuda or interpreter");
-         o.check_against = v;
-       }},
+       [](TrainerOptions& o, std::string_view v) { o.check_against = parse_device("check-against", v); }},
       {"check-tolerance", "X", "largest difference --check-against accepts, as a fraction of each tensor's scale "
        "(default 1e-4; 1e-2 against cuda with tf32 GEMMs)",
        [](TrainerOptions& o, std::string_view v) { o.check_tolerance = parse_at_least("check-tolerance", v, 0, true); }},
@@ -203,7 +202,7 @@ std::string default_value(const TrainerOptions& d, const std::string& flag) {
   if (flag == "schedule") return std::string(schedule_kind_name(d.schedule.kind));
   if (flag == "seed") return cat(d.seed);
   if (flag == "device") return d.device;
-  if (flag == "precision") return d.precision;
+  if (flag == "precision") return matmul_precision_name(d.precision);
   if (flag == "val-split") return cat(d.val_fraction);
   if (flag == "augment" && d.augment) return "on";
   return "";
@@ -213,13 +212,13 @@ std::string default_value(const TrainerOptions& d, const std::string& flag) {
 
 double check_tolerance_for(const TrainerOptions& options) {
   if (options.check_tolerance) return *options.check_tolerance;
-  const bool tf32 = options.precision == "tf32" && (options.device == "cuda" || options.check_against == "cuda");
+  const bool tf32 =
+      options.precision == MatmulPrecision::tf32 && (options.device == "cuda" || options.check_against == "cuda");
   return tf32 ? 1e-2 : 1e-4;
 }
 
 ExecutorOptions executor_options(const TrainerOptions& options) {
-  return {options.device, options.threads,
-          options.precision == "fp32" ? MatmulPrecision::fp32 : MatmulPrecision::tf32};
+  return {options.device, options.threads, options.precision};
 }
 
 TrainerOptions default_trainer_options(const Program& program) {

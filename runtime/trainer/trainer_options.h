@@ -35,7 +35,7 @@ struct TrainerOptions {
   bool seed_given = false;         // --seed was on the command line
   std::string device = "cpu";      // cpu | cuda | interpreter
   int threads = 0;                 // compute and data decoding threads; 0 = all cores
-  std::string precision = "tf32";  // f32 matrix products on the GPU: tf32 | fp32
+  MatmulPrecision precision = MatmulPrecision::tf32;  // f32 matrix products on the GPU
   double val_fraction = 0;         // share of the training set held out
   bool drop_last = false;          // drop the last partial training batch of each epoch
   bool augment = false;            // random crop (4 px, reflect) and horizontal flip
