@@ -97,15 +97,24 @@ bool reads_carried(const Expr& e, const std::vector<bool>& assigned) {
 }
 
 // Whether no value flows from one iteration of a loop with this body to the
-// next: stores and Lets only, every scalar assigned before it is read. Then
-// forcing vectorisation cannot reorder arithmetic (a forced hint lets LLVM
-// reassociate reductions, which the IR's fixed summation order forbids).
+// next: every scalar the body reads or folds into was assigned earlier in the
+// same iteration. Then forcing vectorisation cannot reorder arithmetic: a
+// forced hint lets LLVM reassociate a reduction carried across iterations,
+// which the IR's fixed summation order forbids, but a register reset by each
+// iteration (a pool's window maximum, a gather's sum of shares) keeps its
+// order in every lane. Inner loops qualify when their bodies do (small tap
+// loops, which LLVM unrolls fully before it vectorises); a Let inside a loop
+// that may run zero times, or inside an if, assigns nothing for what follows.
 bool iterations_independent(const std::vector<Stmt>& body, std::vector<bool>& assigned) {
   for (const Stmt& s : body) {
     switch (s.kind) {
-      case StmtKind::loop:
-      case StmtKind::accumulate:
       case StmtKind::gemm: return false;
+      case StmtKind::loop: {
+        const bool runs = s.extent.is_constant() && s.extent.constant > 0;
+        std::vector<bool> inner = assigned;
+        if (!iterations_independent(s.body, runs ? assigned : inner)) return false;
+        break;
+      }
       case StmtKind::store:
         if (reads_carried(*s.value, assigned)) return false;
         break;
@@ -113,9 +122,14 @@ bool iterations_independent(const std::vector<Stmt>& body, std::vector<bool>& as
         if (reads_carried(*s.value, assigned)) return false;
         assigned[static_cast<size_t>(s.scalar)] = true;
         break;
-      case StmtKind::if_then:
-        if (reads_carried(*s.value, assigned) || !iterations_independent(s.body, assigned)) return false;
+      case StmtKind::accumulate:
+        if (!assigned[static_cast<size_t>(s.scalar)] || reads_carried(*s.value, assigned)) return false;
         break;
+      case StmtKind::if_then: {
+        std::vector<bool> inner = assigned;
+        if (reads_carried(*s.value, assigned) || !iterations_independent(s.body, inner)) return false;
+        break;
+      }
     }
   }
   return true;
