@@ -19,6 +19,19 @@
 // Cost note: with stride s > 1, V' has (s_h*s_w - 1)/(s_h*s_w) zero taps, so
 // grad_input does s_h*s_w times the useful multiply-adds; the seed models'
 // convolutions all have stride 1.
+//
+// A grad_input with few input channels per group (lenet's conv2: Cg = 6)
+// is a poor GEMM that way: M = Cg, so every element of V' (KK times dy,
+// gathered through the window, with the border's zero taps) serves only Cg
+// multiply-adds. It goes by col2im instead (stride 1 only):
+//   cols[n,g][Cg*KK, P] = w[g][Og, Cg*KK]^T @ dy[n,g][Og, P]   (a plain GEMM, into scratch)
+//   dx[n,c,iy,ix]       = sum over taps (ky,kx), row-major, of cols[n, (c,ky,kx), (iy+ph-ky*dh, ix+pw-kx*dw)]
+// where the second position lies in the output: a gather, each dx element
+// summed by one iteration in a fixed order (no scatter-add), vectorised
+// along ix. The GEMM does only the useful multiply-adds and reads dy as it
+// is; cols costs KK*Cg*P floats a sample, which is why a wide layer keeps
+// the window (cifar_cnn's 32->64 conv would need 150 MB at batch 128).
+#include "codegen/lower_window.h"
 #include "codegen/lowering_context.h"
 #include "ir/error.h"
 
@@ -112,10 +125,65 @@ void lower_conv2d(Context& ctx, ValueId v) {
   ctx.kernel().body.push_back(make_gemm(gemm));
 }
 
+// Whether a grad_input goes by col2im (above): stride 1, and fewer input
+// channels per group than one AVX-512 register of f32, where the window
+// GEMM's operand reuse is lowest. Measured on lenet at batch 4, 1 thread:
+// conv2's grad_input went from 12% of the run's samples to about 1%, the
+// trainer 1.13-1.33x faster in alternating runs (docs/benchmarks.md).
+bool grad_input_by_col2im(const ConvShape& s) { return s.sh == 1 && s.sw == 1 && s.Cg < 16; }
+
+// cols (scratch) by a plain GEMM, then the gather into dx's buffer.
+void lower_conv2d_grad_input_col2im(Context& ctx, ValueId v, const ConvShape& s) {
+  const Graph& g = ctx.graph();
+  const Node& n = g.node(v);
+  const DType t = n.type.dtype;
+  const int64_t rows = s.Cg * s.taps(), P = s.out_plane();
+  const BufferId cols = ctx.kernel().add_buffer(
+      {cat("scratch%", v, "_cols"), t, s.batch * SizeExpr(s.C * s.taps() * P), BufferRole::scratch, -1});
+  Gemm gemm;
+  gemm.a = operand_buffer(ctx, n.operands[1]);  // w[g][Og, Cg*KK] = op(A)^T
+  gemm.transpose_a = true;
+  gemm.b = operand_buffer(ctx, n.operands[0]);  // dy[n,g][Og, P]
+  gemm.c = cols;
+  gemm.m = rows, gemm.k = s.Og, gemm.n_cols = P;
+  gemm.lda = rows, gemm.ldb = P, gemm.ldc = P;
+  gemm.batch = s.batch;
+  gemm.a_batch_stride = 0, gemm.b_batch_stride = s.O * P, gemm.c_batch_stride = s.C * s.taps() * P;
+  gemm.groups = s.groups;
+  gemm.a_group_stride = s.Og * rows, gemm.b_group_stride = s.Og * P, gemm.c_group_stride = rows * P;
+  ctx.kernel().body.push_back(make_gemm(gemm));
+
+  // Tap (ky, kx) of dx position (iy, ix) reads output position (iy + ph -
+  // ky*dh, ix + pw - kx*dw): a pool-like window of stride 1, padding -p and
+  // dilation -d over the output plane. Its interior, where every tap lands
+  // inside, is iy in [(KH-1)*dh - ph, OH - ph).
+  const WindowGeometry taps({s.OH, s.H, s.KH, 1, -s.ph, -s.dh}, {s.OW, s.W, s.KW, 1, -s.pw, -s.dw});
+  VarRanges ranges;
+  const BufferId dx = ctx.materialise_into(v);
+  ctx.kernel().body.push_back(plane_nest(
+      ctx, ranges, n.type.shape, split(s.H, (s.KH - 1) * s.dh - s.ph, s.OH - s.ph),
+      split(s.W, (s.KW - 1) * s.dw - s.pw, s.OW - s.pw),
+      [&](const AffineIndex& sample, const AffineIndex& channel, const AffineIndex& iy, const AffineIndex& ix) {
+        Body body;
+        const ScalarId acc = ctx.kernel().add_scalar(t);
+        body.stmts.push_back(make_let(acc, make_constant(0, t)));
+        auto add_tap = [&](Body& b, const AffineIndex& oy, const AffineIndex& ox, VarId ky, VarId kx) {
+          AffineIndex at = sample.scaled(SizeExpr(s.C * s.taps() * P)) + channel.scaled(SizeExpr(s.taps() * P));
+          at = at + AffineIndex::of_var(ky).scaled(SizeExpr(s.KW * P)) + AffineIndex::of_var(kx).scaled(SizeExpr(P));
+          at = at + oy.scaled(SizeExpr(s.OW)) + ox;
+          b.stmts.push_back(make_accumulate(acc, Combine::sum, make_load(cols, at, t)));
+        };
+        append_stmts(body.stmts, for_each_tap(ctx, taps, iy, ix, ranges, add_tap));
+        body.stmts.push_back(make_store(dx, linearize({sample, channel, iy, ix}, n.type.shape), make_scalar(acc, t)));
+        return std::move(body.stmts);
+      }));
+}
+
 void lower_conv2d_grad_input(Context& ctx, ValueId v) {
   const Graph& g = ctx.graph();
   const Node& n = g.node(v);
   const ConvShape s(n, n.type.shape, g.type(n.operands[1]).shape, g.type(n.operands[0]).shape);
+  if (grad_input_by_col2im(s)) return lower_conv2d_grad_input_col2im(ctx, v, s);
   Gemm gemm;
   gemm.a = transposed_weight(ctx, n.operands[1]);  // wt[g][Og*KK, Cg] = op(A)^T
   gemm.transpose_a = true;

@@ -34,6 +34,7 @@ struct WindowAxis {
 struct WindowGeometry {
   WindowAxis h, w;
   WindowGeometry(const Node& pool, const Shape& x, const Shape& y);
+  WindowGeometry(const WindowAxis& rows, const WindowAxis& cols) : h(rows), w(cols) {}
   int64_t taps() const { return h.kernel * w.kernel; }
 };
 

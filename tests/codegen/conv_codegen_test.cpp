@@ -1,8 +1,12 @@
 // conv2d and its two gradients as implicit GEMMs, against the interpreter:
 // strides 1/2, padding 0/1/2, dilation 1/2, groups 1/2, kernels 1/3/5,
 // non-square images and kernels, several micro-tiles and KC blocks, both
-// ways of gathering the window (one masked load per grid row, or a gather);
-// and conv + bias + relu fused into one kernel.
+// ways of gathering the window (one masked load per grid row, or a gather),
+// both ways of computing grad_input (the transposed window, or col2im for
+// few input channels at stride 1); and conv + bias + relu fused into one
+// kernel.
+#include <algorithm>
+
 #include "frontend/ops.h"
 #include "tests/codegen/codegen_test_util.h"
 
@@ -38,6 +42,7 @@ const std::vector<ConvCase>& cases() {
       {3, 12, 13, 5, 3, 5, options({2, 1}, {1, 2}, {1, 2}, 1)},
       {6, 20, 20, 34, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)},  // rows of 20: one masked load per vector
       {32, 6, 8, 16, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)},   // K = 288: two KC blocks
+      {6, 14, 14, 16, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)},  // lenet's conv2
   };
   return all;
 }
@@ -63,6 +68,42 @@ void check(Which which) {
 TEST(CodegenConv, Forward) { check(Which::forward); }
 TEST(CodegenConv, GradInput) { check(Which::grad_input); }
 TEST(CodegenConv, GradWeightSumsOverTheBatch) { check(Which::grad_weight); }
+
+size_t scratch_buffers(const Kernel& k) {
+  return static_cast<size_t>(
+      std::count_if(k.buffers.begin(), k.buffers.end(), [](const Buffer& b) { return b.role == BufferRole::scratch; }));
+}
+
+// lenet's conv2 grad_input (6 input channels) is a plain GEMM into col2im
+// scratch and a gather; 32 input channels, or a stride of 2, keep the
+// transposed window (the GEMM reads dy through it, after the weight's
+// transpose into scratch).
+TEST(CodegenConv, GradInputOfFewChannelsGoesByCol2im) {
+  struct Expect {
+    ConvCase conv;
+    bool col2im;
+  };
+  for (const Expect& e : {Expect{{6, 14, 14, 16, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)}, true},
+                          Expect{{32, 6, 8, 16, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, false},
+                          Expect{{4, 9, 7, 6, 3, 3, options({2, 2}, {1, 1}, {1, 1}, 2)}, false}}) {
+    const ConvCase& k = e.conv;
+    SCOPED_TRACE(describe(k));
+    Graph g;
+    Builder b(g);
+    Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
+    Tensor w = b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{});
+    Tensor dy = b.input("dy", DType::f32, conv2d(x, w, k.options).shape());
+    Tensor dx = conv2d_grad_input(dy, w, x.shape(), k.options);
+    const Kernel kernel = lower_group(g, make_group(g, {dx.id()}));
+    const Stmt* gemm = nullptr;
+    for (const Stmt& s : kernel.body)
+      if (s.kind == StmtKind::gemm) gemm = &s;
+    ASSERT_NE(gemm, nullptr) << print_kernel(kernel);
+    EXPECT_EQ(gemm->gemm.has_b_window, !e.col2im) << print_kernel(kernel);
+    EXPECT_EQ(kernel.body.size(), 2u) << print_kernel(kernel);  // col2im: gemm, gather; window: transpose, gemm
+    EXPECT_EQ(scratch_buffers(kernel), 1u) << print_kernel(kernel);
+  }
+}
 
 TEST(CodegenConv, BiasAndReluEpilogueInOneKernel) {
   Graph g;
