@@ -1,16 +1,22 @@
 // The Gemm special form on the CPU: the driver of the packed GEMM (see
 // gemm_codegen.h for the algorithm and its determinism argument).
 //
+// A convolution's weight gradient with few output channels goes to
+// window_weight_grad.h instead.
+//
 // Work units: the thread pool splits [0, units) where a unit is one MC x NC
 // block of C for one group and one chunk of the batch (all of the batch with
 // reduce_batch, whose C is shared by the samples). A unit packs its own
 // panels on its task's stack, so tasks share nothing but the buffers.
 #include "codegen/cpu/gemm_codegen.h"
+#include "codegen/cpu/window_weight_grad.h"
 
 namespace graphc::codegen::cpu {
 
 void FunctionEmitter::emit_gemm(const Gemm& g) {
   const DType t = kernel_.buffers[static_cast<size_t>(g.c)].dtype;
+  if (const int64_t block = window_weight_grad_block(t, g); block > 0)
+    return emit_window_weight_grad(*this, g, block);
   const GemmBlocking blocking = choose_gemm_blocking(target_, t, g);
   GemmEmitter here(*this, g, blocking);
   parallel(here.unit_count(), here.work_per_unit(), [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {

@@ -37,6 +37,7 @@ class FunctionEmitter {
   llvm::IRBuilder<>& builder() { return b_; }
   llvm::LLVMContext& context() { return ctx_; }
   const Kernel& kernel() const { return kernel_; }
+  const CpuTarget& target() const { return target_; }
   llvm::Type* memory_type(DType t);
   llvm::Type* register_type(DType t);
   llvm::Value* size(const SizeExpr& s);

@@ -3,10 +3,12 @@
 // non-square images and kernels, several micro-tiles and KC blocks, both
 // ways of gathering the window (one masked load per grid row, or a gather),
 // both ways of computing grad_input (the transposed window, or col2im for
-// few input channels at stride 1); and conv + bias + relu fused into one
-// kernel.
+// few input channels at stride 1), both ways of computing grad_weight (the
+// packed GEMM, or directly for few output channels); and conv + bias + relu
+// fused into one kernel.
 #include <algorithm>
 
+#include "codegen/cpu/window_weight_grad.h"
 #include "frontend/ops.h"
 #include "tests/codegen/codegen_test_util.h"
 
@@ -102,6 +104,33 @@ TEST(CodegenConv, GradInputOfFewChannelsGoesByCol2im) {
     EXPECT_EQ(gemm->gemm.has_b_window, !e.col2im) << print_kernel(kernel);
     EXPECT_EQ(kernel.body.size(), 2u) << print_kernel(kernel);  // col2im: gemm, gather; window: transpose, gemm
     EXPECT_EQ(scratch_buffers(kernel), 1u) << print_kernel(kernel);
+  }
+}
+
+// lenet's two weight gradients (6 and 16 output channels, rows of 28 and
+// 10) are computed directly on the CPU (codegen/cpu/window_weight_grad.h);
+// 34 output channels, or rows of 6, keep the packed GEMM. The rule reads the
+// Gemm alone, never the target, so every target sums alike.
+TEST(CodegenConv, WeightGradientsOfFewChannelsAreDirect) {
+  struct Expect {
+    ConvCase conv;
+    int64_t block;  // output channels per unit, 0 for the packed GEMM
+  };
+  for (const Expect& e : {Expect{{3, 32, 32, 6, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)}, 3},
+                          Expect{{6, 14, 14, 16, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)}, 4},
+                          Expect{{6, 20, 20, 34, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, 0},
+                          Expect{{4, 6, 6, 7, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, 0}}) {
+    const ConvCase& k = e.conv;
+    SCOPED_TRACE(describe(k));
+    Graph g;
+    Builder b(g);
+    Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
+    Tensor w = b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{});
+    Tensor dy = b.input("dy", DType::f32, conv2d(x, w, k.options).shape());
+    const Kernel kernel = lower_group(g, make_group(g, {conv2d_grad_weight(x, dy, w.shape(), k.options).id()}));
+    ASSERT_EQ(kernel.body.size(), 1u) << print_kernel(kernel);
+    ASSERT_EQ(kernel.body[0].kind, StmtKind::gemm);
+    EXPECT_EQ(cpu::window_weight_grad_block(DType::f32, kernel.body[0].gemm), e.block);
   }
 }
 
