@@ -1,13 +1,15 @@
 // The Gemm special form on the CPU: the driver of the packed GEMM (see
 // gemm_codegen.h for the algorithm and its determinism argument).
 //
-// A convolution's weight gradient with few output channels goes to
-// window_weight_grad.h instead.
+// Convolutions with few output channels go to direct forms instead: the
+// forward to direct_conv.h, the weight gradient to window_weight_grad.h.
 //
 // Work units: the thread pool splits [0, units) where a unit is one MC x NC
 // block of C for one group and one chunk of the batch (all of the batch with
 // reduce_batch, whose C is shared by the samples). A unit packs its own
 // panels on its task's stack, so tasks share nothing but the buffers.
+#include "codegen/cpu/direct_conv.h"
+#include "codegen/cpu/emit_helpers.h"
 #include "codegen/cpu/gemm_codegen.h"
 #include "codegen/cpu/window_weight_grad.h"
 
@@ -17,6 +19,8 @@ void FunctionEmitter::emit_gemm(const Gemm& g) {
   const DType t = kernel_.buffers[static_cast<size_t>(g.c)].dtype;
   if (const int64_t block = window_weight_grad_block(t, g); block > 0)
     return emit_window_weight_grad(*this, g, block);
+  if (const DirectConvBlocking direct = direct_conv_blocking(target_, t, g); direct.channels > 0)
+    return emit_direct_conv(*this, g, direct);
   const GemmBlocking blocking = choose_gemm_blocking(target_, t, g);
   GemmEmitter here(*this, g, blocking);
   parallel(here.unit_count(), here.work_per_unit(), [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {
@@ -53,10 +57,10 @@ llvm::Value* GemmEmitter::work_per_unit() {
 
 void GemmEmitter::emit_units(llvm::Value* begin, llvm::Value* end) {
   // Packed blocks plus the slack pack_transposed may write past the last panel.
-  ap_ = entry_alloca(t_, bk_.mc * bk_.kc + bk_.lanes * bk_.mr);
-  bp_ = entry_alloca(t_, bk_.kc * bk_.nc + bk_.lanes * bk_.nr());
+  ap_ = entry_alloca(b(), t_, bk_.mc * bk_.kc + bk_.lanes * bk_.mr);
+  bp_ = entry_alloca(b(), t_, bk_.kc * bk_.nc + bk_.lanes * bk_.nr());
   acc_.clear();
-  for (int64_t i = 0; i < bk_.mr * bk_.nv; ++i) acc_.push_back(entry_alloca(vt_, 1));
+  for (int64_t i = 0; i < bk_.mr * bk_.nv; ++i) acc_.push_back(entry_alloca(b(), vt_));
 
   const bool reduce = g_.reduce_batch;
   const bool a_shared = reduce || g_.a_batch_stride.is_zero();  // packed once for all samples of a unit
@@ -114,14 +118,6 @@ llvm::Value* GemmEmitter::max(llvm::Value* x, llvm::Value* y) { return b().Creat
 
 llvm::Value* GemmEmitter::ceil_div(llvm::Value* x, int64_t d) {
   return b().CreateUDiv(b().CreateAdd(x, i64(d - 1)), i64(d));
-}
-
-llvm::Value* GemmEmitter::entry_alloca(llvm::Type* t, int64_t count) {
-  llvm::BasicBlock& entry = b().GetInsertBlock()->getParent()->getEntryBlock();
-  llvm::IRBuilder<> at_entry(&entry, entry.begin());
-  llvm::AllocaInst* slot = at_entry.CreateAlloca(t, at_entry.getInt64(static_cast<uint64_t>(count)));
-  slot->setAlignment(llvm::Align(64));
-  return slot;
 }
 
 llvm::Value* GemmEmitter::at(llvm::Value* base, llvm::Value* index) { return b().CreateGEP(t_, base, index); }

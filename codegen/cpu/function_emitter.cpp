@@ -413,9 +413,16 @@ void FunctionEmitter::counted_loop(llvm::Value* end, const std::string& name,
   i->addIncoming(next, b_.GetInsertBlock());
   llvm::BranchInst* latch = b_.CreateBr(header);
   if (force_vectorize) {
+    // A short loop of known extent would be unrolled whole before the
+    // vectoriser sees it (lenet's pool gradients: 5 and 14 windows a row),
+    // leaving scalar code; kept rolled, it is vectorised, strided accesses
+    // as interleaved groups.
     llvm::Metadata* enable[] = {llvm::MDString::get(ctx_, "llvm.loop.vectorize.enable"),
                                 llvm::ConstantAsMetadata::get(b_.getTrue())};
-    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(ctx_, {nullptr, llvm::MDNode::get(ctx_, enable)});
+    std::vector<llvm::Metadata*> hints = {nullptr, llvm::MDNode::get(ctx_, enable)};
+    if (auto* extent = llvm::dyn_cast<llvm::ConstantInt>(end); extent != nullptr && extent->getSExtValue() < 64)
+      hints.push_back(llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, "llvm.loop.unroll.disable")}));
+    llvm::MDNode* loop_id = llvm::MDNode::getDistinct(ctx_, hints);
     loop_id->replaceOperandWith(0, loop_id);
     latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
   }

@@ -48,7 +48,7 @@ GemmBlocking choose_gemm_blocking(const CpuTarget& target, DType t, const Gemm& 
   GemmBlocking bk;
   const bool avx512 = has_feature(target, "avx512f");
   const int64_t vector_bits = avx512 ? 512 : has_feature(target, "avx") ? 256 : 128;
-  const int64_t registers = avx512 ? 32 : 16;
+  const int64_t registers = bk.registers = avx512 ? 32 : 16;
   const int64_t elem_bits = t == DType::f32 ? 32 : 64;
   bk.lanes = vector_bits / elem_bits;
   const int64_t m = nominal(g.m), n = nominal(g.n_cols);

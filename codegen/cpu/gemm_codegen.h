@@ -31,6 +31,7 @@ namespace graphc::codegen::cpu {
 
 struct GemmBlocking {
   int64_t lanes = 16;      // elements per vector register
+  int64_t registers = 32;  // vector registers of the target
   int64_t mr = 14, nv = 2; // micro-tile: mr rows x nv vectors (nr = nv * lanes columns)
   int64_t kc = 256;        // contraction block: fixes the summation order
   int64_t mc = 168, nc = 512;  // cache blocks of C (multiples of mr, nr); free to change
@@ -61,7 +62,6 @@ class GemmEmitter {
   llvm::Value* min(llvm::Value* x, llvm::Value* y);
   llvm::Value* max(llvm::Value* x, llvm::Value* y);
   llvm::Value* ceil_div(llvm::Value* x, int64_t d);
-  llvm::Value* entry_alloca(llvm::Type* t, int64_t count);
   llvm::Value* at(llvm::Value* base, llvm::Value* index);  // &base[index] in elements of T
   llvm::Value* at_vector(llvm::Value* base, llvm::Value* index);  // &base[index] in vectors
   llvm::Value* lane_mask(llvm::Value* valid);               // lanes l < valid

@@ -10,6 +10,7 @@
 // im2col of a convolution) is gathered straight from the image: a vector of
 // V that stays inside one row of the grid at unit stride is one masked load,
 // anything else a gather.
+#include "codegen/cpu/emit_helpers.h"
 #include "codegen/cpu/gemm_codegen.h"
 
 namespace graphc::codegen::cpu {
@@ -100,7 +101,7 @@ void GemmEmitter::pack_transposed(llvm::Value* dst, llvm::Value* kc, int64_t wid
   const int64_t padded = (width + lanes - 1) / lanes * lanes;
   // The rows of one chunk go through a stack tile: fetching them in a loop
   // keeps one copy of `fetch` (a window gather is long) instead of `width`.
-  llvm::Value* tile = entry_alloca(vt_, padded);
+  llvm::Value* tile = entry_alloca(b(), vt_, padded);
   for (int64_t r = width; r < padded; ++r) b().CreateAlignedStore(zero_vector(), at_vector(tile, i64(r)), vector_align);
   loop(i64(0), ceil_div(kc, lanes), "gemm.pack_chunk", [&](llvm::Value* chunk) {
     llvm::Value* k0 = b().CreateMul(chunk, i64(lanes));

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "codegen/cpu/emit_helpers.h"
 #include "codegen/cpu/function_emitter.h"
 #include "codegen/cpu/gemm_codegen.h"
 
@@ -43,7 +44,7 @@ class WindowWeightGrad {
 
   void emit_units(llvm::Value* begin, llvm::Value* end) {
     std::vector<llvm::Value*> acc;
-    for (int64_t i = 0; i < block_ * w_.kernel_w * vectors_; ++i) acc.push_back(entry_alloca(vt_));
+    for (int64_t i = 0; i < block_ * w_.kernel_w * vectors_; ++i) acc.push_back(entry_alloca(b(), vt_));
     e_.counted_loop(end, "wgrad.unit", [&](llvm::Value* unit) {
       llvm::Value* ky = b().CreateURem(unit, i64(w_.kernel_h));
       llvm::Value* rest = b().CreateUDiv(unit, i64(w_.kernel_h));
@@ -62,13 +63,6 @@ class WindowWeightGrad {
   llvm::Value* i64(int64_t v) { return b().getInt64(static_cast<uint64_t>(v)); }
   llvm::Value* zero() { return llvm::Constant::getNullValue(vt_); }
   llvm::Value* at(llvm::Value* base, llvm::Value* index) { return b().CreateGEP(t_, base, index); }
-  llvm::Value* entry_alloca(llvm::Type* type) {
-    llvm::BasicBlock& entry = b().GetInsertBlock()->getParent()->getEntryBlock();
-    llvm::IRBuilder<> at_entry(&entry, entry.begin());
-    llvm::AllocaInst* slot = at_entry.CreateAlloca(type);
-    slot->setAlignment(llvm::Align(64));
-    return slot;
-  }
   // Lanes l with lo <= first + l < hi.
   llvm::Value* lanes_within(llvm::Value* first, int64_t lo, int64_t hi) {
     std::vector<llvm::Constant*> ids;
@@ -118,7 +112,7 @@ class WindowWeightGrad {
         e_.counted_loop(i64(w_.grid_h), "wgrad.row", [&](llvm::Value* gy) {
           llvm::Value* y = b().CreateAdd(b().CreateMul(gy, i64(w_.y.grid_scale)), tap_y);
           llvm::Value* inside = b().CreateAnd(b().CreateICmpSGE(y, i64(0)), b().CreateICmpSLT(y, i64(w_.image_h)));
-          if_then(inside, [&] {
+          emit_if_then(b(), inside, "wgrad.inside", [&] {
             llvm::Value* row = at(image_sample, b().CreateMul(y, i64(w_.image_w)));
             std::vector<llvm::Value*> xv;
             for (size_t i = 0; i < x_at.size(); ++i)
@@ -150,7 +144,7 @@ class WindowWeightGrad {
     llvm::Value* tap_row = b().CreateMul(b().CreateAdd(b().CreateMul(c, i64(w_.kernel_h)), ky), i64(w_.kernel_w));
     for (int64_t ob = 0; ob < block_; ++ob) {
       llvm::Value* o = b().CreateAdd(o0, i64(ob));
-      if_then(b().CreateICmpSLT(o, i64(g_.m.constant)), [&] {
+      emit_if_then(b(), b().CreateICmpSLT(o, i64(g_.m.constant)), "wgrad.store", [&] {
         for (int64_t kx = 0; kx < w_.kernel_w; ++kx) {
           // No fast-math flags: an ordered sum over the chunk's lanes, lane 0 first.
           llvm::Value* sum = llvm::ConstantFP::get(t_, 0.0);
@@ -165,17 +159,6 @@ class WindowWeightGrad {
         }
       });
     }
-  }
-
-  void if_then(llvm::Value* condition, const std::function<void()>& body) {
-    llvm::Function* fn = b().GetInsertBlock()->getParent();
-    auto* then_block = llvm::BasicBlock::Create(e_.context(), "wgrad.then", fn);
-    auto* join = llvm::BasicBlock::Create(e_.context(), "wgrad.join", fn);
-    b().CreateCondBr(condition, then_block, join);
-    b().SetInsertPoint(then_block);
-    body();
-    b().CreateBr(join);
-    b().SetInsertPoint(join);
   }
 
   FunctionEmitter& e_;

@@ -23,6 +23,23 @@ const graphc_cpu_runtime* test_runtime() {
   return pool.runtime();
 }
 
+cpu::CpuTarget avx2_target() {
+  cpu::CpuTarget t = cpu::CpuTarget::host();
+  std::string features;
+  size_t begin = 0;
+  while (begin <= t.features.size()) {
+    size_t end = t.features.find(',', begin);
+    if (end == std::string::npos) end = t.features.size();
+    std::string f = t.features.substr(begin, end - begin);
+    if (f.rfind("+avx512", 0) == 0) f[0] = '-';
+    if (!features.empty()) features += ",";
+    features += f;
+    begin = end + 1;
+  }
+  t.features = features;
+  return t;
+}
+
 passes::FusedGroup make_group(const Graph& g, std::vector<ValueId> nodes, std::vector<ValueId> outputs,
                               passes::GroupKind kind) {
   passes::FusedGroup group;

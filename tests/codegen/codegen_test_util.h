@@ -20,6 +20,10 @@ cpu::CpuJit& shared_jit();
 // A thread pool for the kernels under test.
 const graphc_cpu_runtime* test_runtime();
 
+// The host CPU with its AVX-512 features off: the AVX2 paths (8 f32 lanes,
+// 16 registers, other blocks) compiled and run here too.
+cpu::CpuTarget avx2_target();
+
 // The group holding exactly `nodes` (topological), reading every operand that
 // is not among them, with `outputs` as its results (all of `nodes` if empty).
 passes::FusedGroup make_group(const Graph& g, std::vector<ValueId> nodes, std::vector<ValueId> outputs = {},

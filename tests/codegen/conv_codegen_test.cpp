@@ -4,10 +4,15 @@
 // ways of gathering the window (one masked load per grid row, or a gather),
 // both ways of computing grad_input (the transposed window, or col2im for
 // few input channels at stride 1), both ways of computing grad_weight (the
-// packed GEMM, or directly for few output channels); and conv + bias + relu
-// fused into one kernel.
+// packed GEMM, or directly for few output channels), both ways of computing
+// the forward (the packed GEMM, or directly for few output channels, which
+// must give the packed GEMM's bits); and conv + bias + relu fused into one
+// kernel.
 #include <algorithm>
+#include <cstring>
+#include <random>
 
+#include "codegen/cpu/direct_conv.h"
 #include "codegen/cpu/window_weight_grad.h"
 #include "frontend/ops.h"
 #include "tests/codegen/codegen_test_util.h"
@@ -131,6 +136,94 @@ TEST(CodegenConv, WeightGradientsOfFewChannelsAreDirect) {
     ASSERT_EQ(kernel.body.size(), 1u) << print_kernel(kernel);
     ASSERT_EQ(kernel.body[0].kind, StmtKind::gemm);
     EXPECT_EQ(cpu::window_weight_grad_block(DType::f32, kernel.body[0].gemm), e.block);
+  }
+}
+
+Gemm only_gemm(const Kernel& kernel) {
+  EXPECT_EQ(kernel.body.size(), 1u) << print_kernel(kernel);
+  EXPECT_EQ(kernel.body.at(0).kind, StmtKind::gemm) << print_kernel(kernel);
+  return kernel.body.at(0).gemm;
+}
+
+// lenet's two convolutions (6 and 16 output channels) run directly on the
+// CPU (codegen/cpu/direct_conv.h) on AVX-512 and AVX2 targets alike, in
+// blocks that fit the target's registers; 34 output channels, K = 288 (more
+// than one KC block) or a stride of 2 along x keep the packed GEMM.
+TEST(CodegenConv, ForwardOfFewChannelsIsDirect) {
+  struct Expect {
+    ConvCase conv;
+    bool direct;
+  };
+  for (const bool avx2 : {false, true}) {
+    const cpu::CpuTarget target = avx2 ? avx2_target() : cpu::CpuTarget::host();
+    for (const Expect& e : {Expect{{3, 32, 32, 6, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)}, true},
+                            Expect{{6, 14, 14, 16, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)}, true},
+                            Expect{{3, 12, 13, 5, 3, 5, options({2, 1}, {1, 2}, {1, 2}, 1)}, true},
+                            Expect{{6, 20, 20, 34, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, false},
+                            Expect{{32, 6, 8, 16, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, false},
+                            Expect{{4, 9, 7, 6, 3, 3, options({2, 2}, {1, 1}, {1, 1}, 2)}, false}}) {
+      const ConvCase& k = e.conv;
+      SCOPED_TRACE(describe(k) + (avx2 ? " on AVX2" : " on the host"));
+      Graph g;
+      Builder b(g);
+      Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
+      Tensor w = b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{});
+      const Gemm gemm = only_gemm(lower_group(g, make_group(g, {conv2d(x, w, k.options).id()})));
+      const cpu::DirectConvBlocking blocking = cpu::direct_conv_blocking(target, DType::f32, gemm);
+      EXPECT_EQ(blocking.channels > 0, e.direct);
+      if (!e.direct) continue;
+      if (!avx2) continue;  // 8 lanes of f32, 16 registers
+      EXPECT_EQ(blocking.lanes, 8);
+      EXPECT_LE(blocking.channels * blocking.rows + blocking.rows + 1, 16);
+    }
+  }
+}
+
+// The direct forward computes each output as the packed GEMM does (one fma
+// chain over k ascending, padding taps included), so a layer's outputs do
+// not depend on how many channels it has: the 6 channels of a direct conv
+// are bit for bit the first 6 of a packed one with the same first weights.
+TEST(CodegenConv, DirectForwardGivesThePackedGemmsBits) {
+  for (const Conv2dOptions& o : {options({1, 1}, {2, 2}, {1, 1}, 1), options({2, 1}, {1, 2}, {1, 2}, 1)}) {
+    Graph g;
+    Builder b(g);
+    Tensor x = b.input("x", DType::f32, {kBatch, 3, 12, 21});
+    Tensor w_few = b.parameter("w_few", {6, 3, 5, 5}, InitSpec{});
+    Tensor w_many = b.parameter("w_many", {34, 3, 5, 5}, InitSpec{});
+    Tensor y_few = conv2d(x, w_few, o), y_many = conv2d(x, w_many, o);
+    const std::vector<Kernel> kernels = {lower_group(g, make_group(g, {y_few.id()}), "direct"),
+                                         lower_group(g, make_group(g, {y_many.id()}), "packed")};
+    const cpu::CpuTarget host = cpu::CpuTarget::host();
+    ASSERT_GT(cpu::direct_conv_blocking(host, DType::f32, only_gemm(kernels[0])).channels, 0);
+    ASSERT_EQ(cpu::direct_conv_blocking(host, DType::f32, only_gemm(kernels[1])).channels, 0);
+    cpu::JitModule module = shared_jit().add(cpu::emit_module(kernels, cat("direct_vs_packed_", o.stride[0])));
+
+    const int64_t n = 3, taps = 3 * 5 * 5;
+    std::mt19937_64 rng(11);
+    std::uniform_real_distribution<float> real(-2, 2);
+    std::vector<float> image(static_cast<size_t>(n * x.shape().static_numel()));
+    std::vector<float> weights(static_cast<size_t>(34 * taps));
+    for (float& v : image) v = real(rng);
+    for (float& v : weights) v = real(rng);
+    const int64_t plane = y_few.shape().static_numel() / 6;  // output pixels per channel
+    std::vector<float> out_few(static_cast<size_t>(n * 6 * plane)), out_many(static_cast<size_t>(n * 34 * plane));
+    auto run = [&](const Kernel& k, ValueId w, ValueId y, std::vector<float>& out) {
+      std::vector<void*> pointers;
+      for (const Buffer& buffer : k.buffers)
+        pointers.push_back(buffer.value == x.id() ? static_cast<void*>(image.data())
+                           : buffer.value == w    ? static_cast<void*>(weights.data())
+                           : buffer.value == y    ? static_cast<void*>(out.data())
+                                                  : nullptr);
+      ASSERT_EQ(std::count(pointers.begin(), pointers.end(), nullptr), 0) << print_kernel(k);
+      module.lookup(k.name)(pointers.data(), n, test_runtime());
+    };
+    run(kernels[0], w_few.id(), y_few.id(), out_few);
+    run(kernels[1], w_many.id(), y_many.id(), out_many);
+    for (int64_t s = 0; s < n; ++s)
+      EXPECT_EQ(std::memcmp(&out_few[static_cast<size_t>(s * 6 * plane)], &out_many[static_cast<size_t>(s * 34 * plane)],
+                            static_cast<size_t>(6 * plane) * sizeof(float)),
+                0)
+          << "sample " << s << ", stride " << o.stride[0];
   }
 }
 

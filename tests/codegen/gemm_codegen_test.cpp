@@ -14,25 +14,6 @@
 namespace graphc::codegen::testing {
 namespace {
 
-// The host CPU with its AVX-512 features off: the AVX2 paths (8 f32 lanes,
-// 16 registers, other micro-tiles and transposes) compiled and run here too.
-cpu::CpuTarget avx2_target() {
-  cpu::CpuTarget t = cpu::CpuTarget::host();
-  std::string features;
-  size_t begin = 0;
-  while (begin <= t.features.size()) {
-    size_t end = t.features.find(',', begin);
-    if (end == std::string::npos) end = t.features.size();
-    std::string f = t.features.substr(begin, end - begin);
-    if (f.rfind("+avx512", 0) == 0) f[0] = '-';
-    if (!features.empty()) features += ",";
-    features += f;
-    begin = end + 1;
-  }
-  t.features = features;
-  return t;
-}
-
 struct GemmCase {
   int64_t m, n, k;
   bool transpose_a = false, transpose_b = false;

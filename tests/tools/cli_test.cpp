@@ -134,6 +134,24 @@ TEST(Cli, MemoryPlanReportsArenaAgainstBounds) {
   EXPECT_NE(r.out.find("flat parameters: 10 tensors"), std::string::npos) << r.out;
 }
 
+// Every kernel of both steps, as the loop-level IR the backends emit from:
+// lenet's 20 training kernels (its fusion plan) and its eval kernels, with
+// the convolutions as Gemm statements.
+TEST(Cli, DumpKernelsPrintsTheKernelIrOfBothSteps) {
+  Result r = run("--model lenet --dump-kernels");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("kernel train_k0("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("kernel train_k19("), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("kernel train_k20("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("kernel eval_k0("), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("gemm "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("b_window=[c=3 kernel=5x5"), std::string::npos) << r.out;
+
+  Result no_model = run("--dump-kernels");
+  EXPECT_EQ(no_model.status, 1);
+  EXPECT_NE(no_model.out.find("--dump-kernels needs --model"), std::string::npos) << no_model.out;
+}
+
 TEST(Cli, FreezingAllButTheLastLayerLeavesItsGradientsOnly) {
   Result r = run("--model lenet --freeze conv --freeze fc1 --freeze fc2 --dump-ir=after-autodiff");
   ASSERT_EQ(r.status, 0) << r.out;

@@ -87,6 +87,11 @@ int run(const Options& o) {
   }
 
   if (!o.output.empty()) return build_trainer(o);
+  if (o.dump_kernels) {
+    runtime::Program program = model_program(o);
+    for (const codegen::Kernel& k : codegen::compile_cpu(program).kernels) std::cout << codegen::print_kernel(k) << "\n";
+    return 0;
+  }
   if (o.emit_llvm) {
     runtime::Program program = model_program(o);
     std::cout << compile_cpu_backend(program, codegen::compile_cpu(program), cpu_target(o.cpu)).text();

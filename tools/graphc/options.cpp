@@ -38,6 +38,8 @@ Looking at it:
   --print-passes          log each pass (nodes before/after) on stderr
   --emit-json FILE        write the forward graph as JSON ("-": stdout)
   --dot FILE              write the graph of --dump-ir's stage as Graphviz ("-": stdout)
+  --dump-kernels          print the loop-level kernel IR of the training and eval steps,
+                          which both backends emit from (for --model, at --max-batch)
   --emit-llvm             print the CPU kernels of the training and eval steps as
                           optimised LLVM IR (for --model, at --max-batch)
   --emit-cuda             print the kernels of the training and eval steps as one CUDA C
@@ -109,6 +111,7 @@ Options parse_options(const std::vector<std::string>& args) {
     else if (a == "--eval") o.eval = true;
     else if (a == "--check-grad") o.check_grad = true;
     else if (a == "--dump-memory-plan") o.dump_memory_plan = true;
+    else if (a == "--dump-kernels") o.dump_kernels = true;
     else if (a == "--emit-llvm") o.emit_llvm = true;
     else if (a == "--emit-cuda") o.emit_cuda = true;
     else if (a == "--target") o.targets = split_targets(value());
@@ -135,6 +138,7 @@ Options parse_options(const std::vector<std::string>& args) {
   if (wants_graph && o.model.empty() && o.ir_file.empty()) throw Error("no graph: give --model NAME or --ir FILE");
   if (!o.freeze.empty() && o.model.empty()) throw Error("--freeze applies to --model only");
   if (!o.output.empty() && o.model.empty()) throw Error("-o needs --model NAME");
+  if (o.dump_kernels && o.model.empty()) throw Error("--dump-kernels needs --model NAME");
   if (o.emit_llvm && o.model.empty()) throw Error("--emit-llvm needs --model NAME");
   if (o.emit_cuda && o.model.empty()) throw Error("--emit-cuda needs --model NAME");
   if (has_target(o, "interpreter") && o.targets.size() > 1)

@@ -16,6 +16,7 @@ struct Options {
   bool eval = false;          // build the eval-mode graph (dropout off, BN running stats)
   bool check_grad = false;
   bool dump_memory_plan = false;
+  bool dump_kernels = false;  // print the kernel IR of the program's kernels
   bool emit_llvm = false;     // print the CPU backend's optimised LLVM module of the program
   bool emit_cuda = false;     // print the CUDA C of the program's kernels (no toolkit needed)
   std::string model;          // --model NAME

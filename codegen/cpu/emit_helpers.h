@@ -1,0 +1,38 @@
+// Small IRBuilder idioms the special-form emitters (the packed GEMM, the
+// direct convolutions) share, so that each says what it computes and not
+// how a stack slot or a branch is made.
+#pragma once
+
+#include <llvm/IR/IRBuilder.h>
+
+#include <cstdint>
+#include <functional>
+
+namespace graphc::codegen::cpu {
+
+// `count` elements of `type` on the stack, made in the function's entry
+// block (so mem2reg and SROA can promote them, and a loop does not grow the
+// stack), 64-byte aligned for full-width vector access.
+inline llvm::AllocaInst* entry_alloca(llvm::IRBuilder<>& b, llvm::Type* type, int64_t count = 1) {
+  llvm::BasicBlock& entry = b.GetInsertBlock()->getParent()->getEntryBlock();
+  llvm::IRBuilder<> at_entry(&entry, entry.begin());
+  llvm::AllocaInst* slot = at_entry.CreateAlloca(type, at_entry.getInt64(static_cast<uint64_t>(count)));
+  slot->setAlignment(llvm::Align(64));
+  return slot;
+}
+
+// if (condition) body(); the builder continues after the join.
+inline void emit_if_then(llvm::IRBuilder<>& b, llvm::Value* condition, const char* name,
+                         const std::function<void()>& body) {
+  llvm::Function* fn = b.GetInsertBlock()->getParent();
+  llvm::LLVMContext& ctx = b.getContext();
+  auto* then_block = llvm::BasicBlock::Create(ctx, llvm::Twine(name) + ".then", fn);
+  auto* join = llvm::BasicBlock::Create(ctx, llvm::Twine(name) + ".join", fn);
+  b.CreateCondBr(condition, then_block, join);
+  b.SetInsertPoint(then_block);
+  body();
+  b.CreateBr(join);
+  b.SetInsertPoint(join);
+}
+
+}  // namespace graphc::codegen::cpu
