@@ -21,11 +21,27 @@ void FunctionEmitter::emit_gemm(const Gemm& g) {
     return emit_window_weight_grad(*this, g, block);
   if (const DirectConvBlocking direct = direct_conv_blocking(target_, t, g); direct.channels > 0)
     return emit_direct_conv(*this, g, direct);
-  const GemmBlocking blocking = choose_gemm_blocking(target_, t, g);
-  GemmEmitter here(*this, g, blocking);
-  parallel(here.unit_count(), here.work_per_unit(), [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {
-    GemmEmitter(e, g, blocking).emit_units(begin, end);
-  });
+  auto packed = [&](const GemmBlocking& blocking) {
+    GemmEmitter here(*this, g, blocking);
+    parallel(here.unit_count(), here.work_per_unit(), [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {
+      GemmEmitter(e, g, blocking).emit_units(begin, end);
+    });
+  };
+  // M the batch (a linear layer): tiles for a few rows too, picked at run
+  // time, so that lenet's batch of 4 does not run 14-row tiles. Only KC
+  // fixes the sums, so the choice changes no bit.
+  std::vector<GemmBlocking> tiles = {choose_gemm_blocking(target_, t, g)};
+  if (!g.m.is_constant())
+    for (int64_t batch : {8, 4}) {
+      const GemmBlocking few = choose_gemm_blocking(target_, t, g, batch);
+      if (few.mr < tiles.back().mr) tiles.push_back(few);
+    }
+  std::function<void(size_t)> emit_from = [&](size_t i) {
+    if (i + 1 == tiles.size()) return packed(tiles[i]);
+    emit_if_then_else(b_, b_.CreateICmpSGT(size(g.m), b_.getInt64(static_cast<uint64_t>(tiles[i + 1].mr))),
+                      "gemm.rows", [&] { packed(tiles[i]); }, [&] { emit_from(i + 1); });
+  };
+  emit_from(0);
 }
 
 GemmEmitter::GemmEmitter(FunctionEmitter& e, const Gemm& g, const GemmBlocking& blocking)
@@ -131,23 +147,6 @@ llvm::Value* GemmEmitter::lane_mask(llvm::Value* valid) {
 }
 
 llvm::Value* GemmEmitter::zero_vector() { return llvm::Constant::getNullValue(vt_); }
-
-void GemmEmitter::if_then_else(llvm::Value* cond, const std::function<void()>& then_body,
-                               const std::function<void()>& else_body) {
-  llvm::Function* fn = b().GetInsertBlock()->getParent();
-  llvm::LLVMContext& ctx = e_.context();
-  auto* then_block = llvm::BasicBlock::Create(ctx, "gemm.then", fn);
-  auto* else_block = llvm::BasicBlock::Create(ctx, "gemm.else", fn);
-  auto* join = llvm::BasicBlock::Create(ctx, "gemm.join", fn);
-  b().CreateCondBr(cond, then_block, else_block);
-  b().SetInsertPoint(then_block);
-  then_body();
-  b().CreateBr(join);
-  b().SetInsertPoint(else_block);
-  else_body();
-  b().CreateBr(join);
-  b().SetInsertPoint(join);
-}
 
 void GemmEmitter::loop(llvm::Value* begin, llvm::Value* end, const char* name,
                        const std::function<void(llvm::Value*)>& body) {

@@ -135,13 +135,28 @@ bool iterations_independent(const std::vector<Stmt>& body, std::vector<bool>& as
   return true;
 }
 
+bool has_guard(const std::vector<Stmt>& body) {
+  for (const Stmt& s : body)
+    if (s.kind == StmtKind::if_then || (s.kind == StmtKind::loop && has_guard(s.body))) return true;
+  return false;
+}
+
 }  // namespace
 
 void FunctionEmitter::emit_loop(const Stmt& s) {
   std::vector<bool> assigned(kernel_.scalars.size(), false);
   // LLVM leaves loops under 16 iterations scalar by default; the IR knows
   // these are worth vectorising (lenet's 14- and 10-wide rows, 5-wide pools).
-  const bool force_vectorize = s.vectorize && iterations_independent(s.body, assigned);
+  // A short loop of known extent would also be unrolled whole before the
+  // vectoriser sees it (lenet's pool gradients: 5 and 14 windows a row),
+  // leaving scalar code; kept rolled, it is vectorised, stride-2 accesses as
+  // interleaved groups. Not with guards inside: LLVM cannot if-convert a
+  // guarded tap loop, and unrolled it does better than rolled and scalar.
+  LoopVectorize vectorize = LoopVectorize::as_llvm_likes;
+  if (s.vectorize && iterations_independent(s.body, assigned)) {
+    const bool short_loop = s.extent.is_constant() && s.extent.constant < 64;
+    vectorize = short_loop && !has_guard(s.body) ? LoopVectorize::force_rolled : LoopVectorize::force;
+  }
   auto run = [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {
     e.counted_loop(
         end, loop_name(s.var),
@@ -150,7 +165,7 @@ void FunctionEmitter::emit_loop(const Stmt& s) {
           e.emit_body(s.body);
           e.vars_[static_cast<size_t>(s.var)] = nullptr;
         },
-        begin, force_vectorize);
+        begin, vectorize);
   };
   if (s.parallel)
     parallel(size(s.extent), work(s.body), run);
@@ -396,7 +411,7 @@ llvm::Value* FunctionEmitter::expr(const Expr& e) {
 // for (i = 0; i < extent; ++i) body(i)
 void FunctionEmitter::counted_loop(llvm::Value* end, const std::string& name,
                                    const std::function<void(llvm::Value*)>& body, llvm::Value* begin,
-                                   bool force_vectorize) {
+                                   LoopVectorize vectorize) {
   if (begin == nullptr) begin = b_.getInt64(0);
   llvm::BasicBlock* preheader = b_.GetInsertBlock();
   llvm::BasicBlock* header = llvm::BasicBlock::Create(ctx_, name + ".header", fn_);
@@ -412,15 +427,11 @@ void FunctionEmitter::counted_loop(llvm::Value* end, const std::string& name,
   llvm::Value* next = b_.CreateAdd(i, b_.getInt64(1), "", /*HasNUW=*/true, /*HasNSW=*/true);
   i->addIncoming(next, b_.GetInsertBlock());
   llvm::BranchInst* latch = b_.CreateBr(header);
-  if (force_vectorize) {
-    // A short loop of known extent would be unrolled whole before the
-    // vectoriser sees it (lenet's pool gradients: 5 and 14 windows a row),
-    // leaving scalar code; kept rolled, it is vectorised, strided accesses
-    // as interleaved groups.
+  if (vectorize != LoopVectorize::as_llvm_likes) {
     llvm::Metadata* enable[] = {llvm::MDString::get(ctx_, "llvm.loop.vectorize.enable"),
                                 llvm::ConstantAsMetadata::get(b_.getTrue())};
     std::vector<llvm::Metadata*> hints = {nullptr, llvm::MDNode::get(ctx_, enable)};
-    if (auto* extent = llvm::dyn_cast<llvm::ConstantInt>(end); extent != nullptr && extent->getSExtValue() < 64)
+    if (vectorize == LoopVectorize::force_rolled)
       hints.push_back(llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, "llvm.loop.unroll.disable")}));
     llvm::MDNode* loop_id = llvm::MDNode::getDistinct(ctx_, hints);
     loop_id->replaceOperandWith(0, loop_id);

@@ -46,10 +46,15 @@ class FunctionEmitter {
   llvm::Value* load(BufferId buffer, llvm::Value* idx);
   void store(BufferId buffer, llvm::Value* idx, llvm::Value* v);
   // for (i = begin; i < end; ++i) body(i); begin defaults to 0.
-  // force_vectorize: iterations are independent and worth vectorising even
-  // when short (LLVM's loop hint; the caller has checked independence).
+  // vectorize: how hard to vectorise (LoopVectorize below); the caller has
+  // checked that the iterations are independent.
+  enum class LoopVectorize {
+    as_llvm_likes,
+    force,         // worth it even when short (LLVM's loop hint)
+    force_rolled,  // and kept rolled until the vectoriser sees it (no full unroll first)
+  };
   void counted_loop(llvm::Value* end, const std::string& name, const std::function<void(llvm::Value*)>& body,
-                    llvm::Value* begin = nullptr, bool force_vectorize = false);
+                    llvm::Value* begin = nullptr, LoopVectorize vectorize = LoopVectorize::as_llvm_likes);
   // Runs body(emitter, begin, end) over [0, extent), split across threads
   // when this is the entry function (body is then emitted into an outlined
   // task, whose emitter it receives), as one range otherwise. The body may

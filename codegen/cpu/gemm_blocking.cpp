@@ -28,8 +28,6 @@ bool has_feature(const CpuTarget& target, const std::string& feature) {
 
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
-// A size at a typical batch, for choosing blocks (never for correctness).
-int64_t nominal(const SizeExpr& s) { return std::max<int64_t>(1, s.at(32)); }
 
 // Cycles per element of C for an mr x nv tile on an m x n problem: the
 // padded tiles times the cycles of one k step (two fma and two load ports;
@@ -43,7 +41,9 @@ double tile_cost(int64_t m, int64_t n, int64_t lanes, int64_t mr, int64_t nv) {
 
 }  // namespace
 
-GemmBlocking choose_gemm_blocking(const CpuTarget& target, DType t, const Gemm& g) {
+GemmBlocking choose_gemm_blocking(const CpuTarget& target, DType t, const Gemm& g, int64_t batch) {
+  // A size at the given batch, for choosing blocks (never for correctness).
+  auto nominal = [batch](const SizeExpr& s) { return std::max<int64_t>(1, s.at(batch)); };
   GRAPHC_ASSERT(t == DType::f32 || t == DType::f64, "gemm on ", dtype_name(t));
   GemmBlocking bk;
   const bool avx512 = has_feature(target, "avx512f");

@@ -41,8 +41,10 @@ struct GemmBlocking {
 
 // Tile sizes for `target` (AVX-512: 16 f32 lanes and 32 registers; AVX2: 8
 // lanes and 16 registers) and the element type, with cache blocks shrunk to
-// the problem so that small GEMMs still give the pool several units.
-GemmBlocking choose_gemm_blocking(const CpuTarget& target, DType t, const Gemm& g);
+// the problem so that small GEMMs still give the pool several units. Sizes
+// that depend on the batch are taken at `batch` (the blocks only; every
+// batch size runs correctly).
+GemmBlocking choose_gemm_blocking(const CpuTarget& target, DType t, const Gemm& g, int64_t batch = 32);
 
 // Emits one Gemm's work units [begin, end) into a (task) function.
 class GemmEmitter {
@@ -66,8 +68,6 @@ class GemmEmitter {
   llvm::Value* at_vector(llvm::Value* base, llvm::Value* index);  // &base[index] in vectors
   llvm::Value* lane_mask(llvm::Value* valid);               // lanes l < valid
   llvm::Value* zero_vector();
-  void if_then_else(llvm::Value* cond, const std::function<void()>& then_body,
-                    const std::function<void()>& else_body);
   // for (i = begin; i < end; ++i) body(i)
   void loop(llvm::Value* begin, llvm::Value* end, const char* name, const std::function<void(llvm::Value*)>& body);
 

@@ -2,6 +2,7 @@
 // one fma per register and k (a broadcast of A times a vector of B), k
 // ascending; then the tile is combined into C. Edge tiles run the same
 // kernel on zero-padded panels and only their C update is masked.
+#include "codegen/cpu/emit_helpers.h"
 #include "codegen/cpu/gemm_codegen.h"
 
 namespace graphc::codegen::cpu {
@@ -33,11 +34,11 @@ void GemmEmitter::micro_kernel(llvm::Value* ap, llvm::Value* bp, llvm::Value* kc
 void GemmEmitter::update_c(llvm::Value* c_at, llvm::Value* m_rem, llvm::Value* n_rem, llvm::Value* first) {
   llvm::Value* full = b().CreateAnd(b().CreateICmpEQ(m_rem, i64(bk_.mr)), b().CreateICmpEQ(n_rem, i64(bk_.nr())));
   auto rows = [&](bool is_first) {
-    if_then_else(
-        full, [&] { update_c_rows(c_at, m_rem, n_rem, is_first, true); },
+    emit_if_then_else(
+        b(), full, "gemm.full", [&] { update_c_rows(c_at, m_rem, n_rem, is_first, true); },
         [&] { update_c_rows(c_at, m_rem, n_rem, is_first, false); });
   };
-  if_then_else(first, [&] { rows(true); }, [&] { rows(false); });
+  emit_if_then_else(b(), first, "gemm.first", [&] { rows(true); }, [&] { rows(false); });
 }
 
 // first: C = alpha*acc + beta*C (C unread when beta is 0: it may hold
