@@ -3,6 +3,8 @@
 // topological order and one loop nest per output shape.
 #include "codegen/lower_group.h"
 
+#include "codegen/coalesce_loops.h"
+
 #include <algorithm>
 
 #include "codegen/lowering_context.h"
@@ -296,7 +298,9 @@ Kernel lower_group(const Graph& g, const passes::FusedGroup& group, std::string 
     for (ValueId v : same) ctx.mark_materialised(v);
     pending = std::move(rest);
   }
-  return std::move(ctx.kernel());
+  Kernel kernel = std::move(ctx.kernel());
+  coalesce_loops(kernel);
+  return kernel;
 }
 
 }  // namespace graphc::codegen

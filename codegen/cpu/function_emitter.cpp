@@ -144,6 +144,7 @@ bool has_guard(const std::vector<Stmt>& body) {
 }  // namespace
 
 void FunctionEmitter::emit_loop(const Stmt& s) {
+  if (splits_sum(s)) return emit_split_sum(s);
   std::vector<bool> assigned(kernel_.scalars.size(), false);
   // LLVM leaves loops under 16 iterations scalar by default; the IR knows
   // these are worth vectorising (lenet's 14- and 10-wide rows, 5-wide pools).

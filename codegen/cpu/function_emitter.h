@@ -85,6 +85,9 @@ class FunctionEmitter {
   void emit_accumulate(const Stmt& s);
   void emit_if(const Stmt& s);  // a branch around the body: the vectoriser if-converts it (masked loads)
   void emit_gemm(const Gemm& g);  // emit_gemm.cpp
+  // A long sum in lanes (split_sum.cpp): whether this loop is one, and its emission.
+  bool splits_sum(const Stmt& loop) const;
+  void emit_split_sum(const Stmt& loop);
   // A rough operation count of one execution of `body`, for parallel_for.
   llvm::Value* work(const std::vector<Stmt>& body);
 

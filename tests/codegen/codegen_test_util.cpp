@@ -40,6 +40,36 @@ cpu::CpuTarget avx2_target() {
   return t;
 }
 
+void expect_same_bits_on_avx2(const std::vector<Kernel>& kernels, const std::string& module_name) {
+  cpu::JitModule host = shared_jit().add(cpu::emit_module(kernels, module_name + "_host"));
+  cpu::JitModule avx2 = shared_jit().add(cpu::emit_module(kernels, module_name + "_avx2", avx2_target()));
+  const int64_t n = 3;
+  for (const Kernel& k : kernels) {
+    SCOPED_TRACE(print_kernel(k));
+    std::vector<std::vector<float>> host_buffers, avx2_buffers;
+    std::mt19937_64 rng(5);
+    std::uniform_real_distribution<float> real(-2, 2);
+    for (const Buffer& buffer : k.buffers) {
+      ASSERT_EQ(buffer.dtype, DType::f32) << buffer.name;
+      host_buffers.emplace_back(static_cast<size_t>(buffer.elements.at(n)));
+      for (float& x : host_buffers.back()) x = real(rng);
+    }
+    avx2_buffers = host_buffers;
+    std::vector<void*> host_pointers, avx2_pointers;
+    for (size_t i = 0; i < k.buffers.size(); ++i) {
+      host_pointers.push_back(host_buffers[i].data());
+      avx2_pointers.push_back(avx2_buffers[i].data());
+    }
+    host.lookup(k.name)(host_pointers.data(), n, test_runtime());
+    avx2.lookup(k.name)(avx2_pointers.data(), n, test_runtime());
+    for (size_t i = 0; i < k.buffers.size(); ++i) {
+      if (k.buffers[i].role != BufferRole::output) continue;
+      EXPECT_EQ(std::memcmp(host_buffers[i].data(), avx2_buffers[i].data(), host_buffers[i].size() * sizeof(float)), 0)
+          << k.buffers[i].name;
+    }
+  }
+}
+
 passes::FusedGroup make_group(const Graph& g, std::vector<ValueId> nodes, std::vector<ValueId> outputs,
                               passes::GroupKind kind) {
   passes::FusedGroup group;

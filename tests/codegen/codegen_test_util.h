@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "codegen/cpu/jit.h"
@@ -23,6 +24,11 @@ const graphc_cpu_runtime* test_runtime();
 // The host CPU with its AVX-512 features off: the AVX2 paths (8 f32 lanes,
 // 16 registers, other blocks) compiled and run here too.
 cpu::CpuTarget avx2_target();
+
+// Runs f32 kernels compiled for the host and for avx2_target() on the same
+// random buffers (at n = 3) and expects every output bit for bit equal: the
+// sums the CPU backend chooses must not depend on the vector width.
+void expect_same_bits_on_avx2(const std::vector<Kernel>& kernels, const std::string& module_name);
 
 // The group holding exactly `nodes` (topological), reading every operand that
 // is not among them, with `outputs` as its results (all of `nodes` if empty).

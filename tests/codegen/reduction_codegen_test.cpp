@@ -77,5 +77,23 @@ TEST(CodegenReduction, IntegerSumIsExact) {
   check_node(g, g.add(OpKind::reduce_sum, {x}, reduce_attrs({0}, false)));
 }
 
+// Long sums run in 16 lanes on the CPU (codegen/cpu/split_sum.cpp): a run
+// of 784 (a bias gradient's pixels), and one of 99 (a tail of 3) with an
+// elementwise producer inlined into the sum. Within the interpreter's
+// tolerance, and the same bits whatever the target's vector width.
+TEST(CodegenReduction, LongSumsInLanesOnEveryTarget) {
+  Graph g;
+  ValueId a = g.add_input("a", {DType::f32, {kBatch, 6, 28, 28}}, InputRole::data);
+  ValueId b = g.add_input("b", {DType::f32, {kBatch, 5, 9, 11}}, InputRole::data);
+  ValueId sum_a = g.add(OpKind::reduce_sum, {a}, reduce_attrs({0, 2, 3}, false));
+  ValueId squares = g.add(OpKind::mul, {b, b});
+  ValueId sum_b = g.add(OpKind::reduce_sum, {squares}, reduce_attrs({0, 2, 3}, true));
+  check_node(g, sum_a);
+  const passes::FusedGroup squares_group = make_group(g, {squares, sum_b}, {sum_b}, passes::GroupKind::reduction);
+  check_group_against_interpreter(g, squares_group);
+  expect_same_bits_on_avx2({lower_group(g, make_group(g, {sum_a}), "sum_a"), lower_group(g, squares_group, "sum_b")},
+                           "long_sums");
+}
+
 }  // namespace
 }  // namespace graphc::codegen::testing
