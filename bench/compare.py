@@ -232,19 +232,34 @@ def torch_env(shared, threads):
     return dict(os.environ, SHARED=shared, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
 
 
-# Prints torch's version, then the name of the GPU (empty when it sees none).
-TORCH_PROBE = ('import sys, torch; print(torch.__version__); '
-               "print(torch.cuda.get_device_name(0) if sys.argv[1] == 'cuda' and torch.cuda.is_available() else '')")
+# Prints torch's version, the name of the GPU (empty when it sees none),
+# then the BLAS library its CPU matrix products loaded (empty if none shows
+# in the process's maps, as with a BLAS linked into libtorch).
+TORCH_PROBE = ('import sys, os, torch; print(torch.__version__); '
+               "print(torch.cuda.get_device_name(0) if sys.argv[1] == 'cuda' and torch.cuda.is_available() else ''); "
+               'torch.ones(64, 64) @ torch.ones(64, 64); '
+               "libs = [l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l.split()[-1]]; "
+               "print(os.path.realpath(libs[0]) if libs else '')")
+
+# Debian's libblas3 is the netlib reference BLAS: PyTorch's GEMMs on it run
+# 10-20x slower than on OpenBLAS (mnist_mlp: 11k against 150k samples/s),
+# which would make any ratio against it meaningless.
+REFERENCE_BLAS_DIR = '/blas/'
 
 
 def probe_torch(python, env, device, timeout):
-    """(torch version, GPU name or ''); fails if device is cuda and torch sees no GPU."""
-    lines = run_command([python, '-c', TORCH_PROBE, device], env, timeout).splitlines() + ['', '']
-    version, gpu = lines[0].strip(), lines[1].strip()
+    """(torch version, GPU name or '', BLAS path or ''); fails if device is cuda and torch sees no GPU, or if
+    PyTorch's CPU GEMMs would run on the reference BLAS."""
+    lines = run_command([python, '-c', TORCH_PROBE, device], env, timeout).splitlines() + ['', '', '']
+    version, gpu, blas = lines[0].strip(), lines[1].strip(), lines[2].strip()
     if device == 'cuda' and not gpu:
         raise BenchError(f'{python}: PyTorch {version} sees no CUDA device (torch.cuda.is_available() is false); '
                          f'--device cuda needs a GPU and a CUDA build of PyTorch')
-    return version, gpu
+    if REFERENCE_BLAS_DIR in blas:
+        raise BenchError(f'{python}: PyTorch {version} runs its matrix products on the reference BLAS ({blas}), '
+                         f'10-20x slower than an optimised one; install OpenBLAS first '
+                         f'(apt-get install libopenblas0-pthread)')
+    return version, gpu, blas
 
 
 class TorchSide:
@@ -395,7 +410,8 @@ def markdown(results, meta):
     gpu = f"; GPU {meta['gpu']}" if meta.get('gpu') else ''
     warmup = (f"{meta['warmup_epochs']} untimed warm-up epoch{'s' if meta['warmup_epochs'] > 1 else ''} first in "
               f"every run" if meta['warmup_epochs'] else 'no warm-up epoch')
-    out.append(f"{meta['cpu']}, {meta['cpus']} CPUs{gpu}; PyTorch {meta['torch_version']}; {meta['rounds']} "
+    blas = f" on {meta['blas']}" if meta.get('blas') else ''
+    out.append(f"{meta['cpu']}, {meta['cpus']} CPUs{gpu}; PyTorch {meta['torch_version']}{blas}; {meta['rounds']} "
                f"alternating rounds, {warmup}; load average {meta['load_before']} before, {meta['load_after']} after.")
     for r in results:
         threads = (f"passed --threads ({r['graphc_threads_flag']})" if r['graphc_threads_flag']
@@ -492,7 +508,7 @@ def main(argv):
                     raise BenchError(f'{name}: {path} does not exist (--shared DIR must hold data/mnist/ and '
                                      f'data/cifar10-jpeg.tar.gz as ../shared does, or give --data DIR)')
             env = torch_env(torch_shared(a.data, a.shared, tmp), a.threads)
-            torch_version, gpu = probe_torch(a.python, env, a.device, a.timeout)
+            torch_version, gpu, blas = probe_torch(a.python, env, a.device, a.timeout)
             graphc_device = a.graphc_device or a.device
             graphc_sides = {name: GraphcSide(os.path.join(a.bin, f'train_{WORKLOADS[name].model}'),
                                              os.path.join(a.data, WORKLOADS[name].data), a.threads,
@@ -512,7 +528,7 @@ def main(argv):
     # The report is all that is left to do: let a second signal not cut it short.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    meta = {'cpu': cpu_model(), 'cpus': os.cpu_count(), 'gpu': gpu, 'torch_version': torch_version,
+    meta = {'cpu': cpu_model(), 'cpus': os.cpu_count(), 'gpu': gpu, 'torch_version': torch_version, 'blas': blas,
             'device': a.device, 'torch_modes': a.torch_modes, 'rounds': a.rounds, 'warmup_epochs': a.warmup_epochs,
             'load_before': load_before, 'load_after': ' '.join(f'{x:.2f}' for x in os.getloadavg())}
     if a.json:
