@@ -152,10 +152,11 @@ void FunctionEmitter::emit_loop(const Stmt& s) {
   // vectoriser sees it (lenet's pool gradients: 5 and 14 windows a row),
   // leaving scalar code; kept rolled, it is vectorised, stride-2 accesses as
   // interleaved groups. Not with guards inside: LLVM cannot if-convert a
-  // guarded tap loop, and unrolled it does better than rolled and scalar.
+  // guarded tap loop, and unrolled it does better than rolled and scalar;
+  // nor below 4 iterations, too few for any vector.
   LoopVectorize vectorize = LoopVectorize::as_llvm_likes;
   if (s.vectorize && iterations_independent(s.body, assigned)) {
-    const bool short_loop = s.extent.is_constant() && s.extent.constant < 64;
+    const bool short_loop = s.extent.is_constant() && s.extent.constant >= 4 && s.extent.constant < 64;
     vectorize = short_loop && !has_guard(s.body) ? LoopVectorize::force_rolled : LoopVectorize::force;
   }
   auto run = [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {

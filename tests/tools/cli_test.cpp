@@ -153,12 +153,17 @@ TEST(Cli, DumpKernelsPrintsTheKernelIrOfBothSteps) {
 }
 
 // The emitter asks LLVM to vectorise loops only where it can: a forced hint
-// it cannot honour is a warning on every trainer build.
-TEST(Cli, EmitLlvmCompilesLenetWithoutWarnings) {
-  Result r = run("--model lenet --emit-llvm");
-  ASSERT_EQ(r.status, 0) << r.out.substr(0, 2000);
-  EXPECT_NE(r.out.find("define void @train_k0("), std::string::npos);
-  EXPECT_EQ(r.out.find("warning:"), std::string::npos) << r.out.substr(r.out.find("warning:"), 400);
+// it cannot honour is a warning on every trainer build. Every model of the
+// zoo compiles without one.
+TEST(Cli, EmitLlvmCompilesTheZooWithoutWarnings) {
+  for (const std::string& m : kModels) {
+    SCOPED_TRACE(m);
+    Result r = run("--model " + m + " --emit-llvm");
+    ASSERT_EQ(r.status, 0) << r.out.substr(0, 2000);
+    EXPECT_NE(r.out.find("define void @train_k0("), std::string::npos);
+    const size_t warning = r.out.find("warning:");
+    EXPECT_EQ(warning, std::string::npos) << r.out.substr(warning == std::string::npos ? 0 : warning, 400);
+  }
 }
 
 TEST(Cli, FreezingAllButTheLastLayerLeavesItsGradientsOnly) {
