@@ -26,9 +26,13 @@ using BatchSource = std::function<std::optional<Batch>()>;
 
 class BackgroundBatches {
  public:
-  // capacity: batches prepared ahead (at least 1).
+  // capacity: batches prepared ahead (at least 1). ahead_for(batch_size)
+  // suits a training loop.
   explicit BackgroundBatches(BatchStream stream, size_t capacity = 3);
   explicit BackgroundBatches(BatchSource source, size_t capacity = 3);
+  // About a thousand samples ahead, 3 to 64 batches: small batches are
+  // quick to make, and a longer queue wakes the producer less often.
+  static size_t ahead_for(int64_t batch_size);
   ~BackgroundBatches();
   BackgroundBatches(const BackgroundBatches&) = delete;
   BackgroundBatches& operator=(const BackgroundBatches&) = delete;
@@ -42,6 +46,7 @@ class BackgroundBatches {
 
   BatchSource source_;  // called only by the producer thread
   const size_t capacity_;
+  const size_t low_water_;  // the producer refills once the queue is down to this
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<Batch> ready_;

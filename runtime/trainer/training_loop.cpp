@@ -152,7 +152,8 @@ class TrainingRun {
       resumed.cursor = pos_.data_cursor;
       sampler.restore(std::move(resumed));
     }
-    data::BackgroundBatches batches(data::BatchStream(data_.train, std::move(sampler), data_.train_batches));
+    data::BackgroundBatches batches(data::BatchStream(data_.train, std::move(sampler), data_.train_batches),
+                                    data::BackgroundBatches::ahead_for(options_.batch_size));
 
     // What this epoch will consume: fewer than all samples with --max-steps or --drop-last.
     const int64_t samples =
