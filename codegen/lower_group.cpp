@@ -3,10 +3,9 @@
 // topological order and one loop nest per output shape.
 #include "codegen/lower_group.h"
 
-#include "codegen/coalesce_loops.h"
-
 #include <algorithm>
 
+#include "codegen/coalesce_loops.h"
 #include "codegen/lowering_context.h"
 #include "ir/error.h"
 

@@ -21,36 +21,31 @@ inline llvm::AllocaInst* entry_alloca(llvm::IRBuilder<>& b, llvm::Type* type, in
   return slot;
 }
 
-// if (condition) body(); the builder continues after the join.
-inline void emit_if_then(llvm::IRBuilder<>& b, llvm::Value* condition, const char* name,
-                         const std::function<void()>& body) {
-  llvm::Function* fn = b.GetInsertBlock()->getParent();
-  llvm::LLVMContext& ctx = b.getContext();
-  auto* then_block = llvm::BasicBlock::Create(ctx, llvm::Twine(name) + ".then", fn);
-  auto* join = llvm::BasicBlock::Create(ctx, llvm::Twine(name) + ".join", fn);
-  b.CreateCondBr(condition, then_block, join);
-  b.SetInsertPoint(then_block);
-  body();
-  b.CreateBr(join);
-  b.SetInsertPoint(join);
-}
-
-// if (condition) then_body(); else else_body(); the builder continues after the join.
+// if (condition) then_body(); else else_body(); the builder continues after
+// the join. An empty else_body branches straight to the join.
 inline void emit_if_then_else(llvm::IRBuilder<>& b, llvm::Value* condition, const char* name,
                               const std::function<void()>& then_body, const std::function<void()>& else_body) {
   llvm::Function* fn = b.GetInsertBlock()->getParent();
   llvm::LLVMContext& ctx = b.getContext();
   auto* then_block = llvm::BasicBlock::Create(ctx, llvm::Twine(name) + ".then", fn);
-  auto* else_block = llvm::BasicBlock::Create(ctx, llvm::Twine(name) + ".else", fn);
   auto* join = llvm::BasicBlock::Create(ctx, llvm::Twine(name) + ".join", fn);
+  auto* else_block = else_body ? llvm::BasicBlock::Create(ctx, llvm::Twine(name) + ".else", fn, join) : join;
   b.CreateCondBr(condition, then_block, else_block);
   b.SetInsertPoint(then_block);
   then_body();
   b.CreateBr(join);
-  b.SetInsertPoint(else_block);
-  else_body();
-  b.CreateBr(join);
+  if (else_body) {
+    b.SetInsertPoint(else_block);
+    else_body();
+    b.CreateBr(join);
+  }
   b.SetInsertPoint(join);
+}
+
+// if (condition) body(); the builder continues after the join.
+inline void emit_if_then(llvm::IRBuilder<>& b, llvm::Value* condition, const char* name,
+                         const std::function<void()>& body) {
+  emit_if_then_else(b, condition, name, body, {});
 }
 
 }  // namespace graphc::codegen::cpu

@@ -28,7 +28,6 @@ bool has_feature(const CpuTarget& target, const std::string& feature) {
 
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
-
 // Cycles per element of C for an mr x nv tile on an m x n problem: the
 // padded tiles times the cycles of one k step (two fma and two load ports;
 // the B vectors and the A broadcasts are loads; about a cycle of loop and

@@ -62,18 +62,21 @@ bool FunctionEmitter::splits_sum(const Stmt& loop) const {
 }
 
 void FunctionEmitter::emit_split_sum(const Stmt& loop) {
-  std::vector<ScalarId> accumulators;
-  for (const Stmt& s : loop.body)
-    if (s.kind == StmtKind::accumulate &&
-        std::find(accumulators.begin(), accumulators.end(), s.scalar) == accumulators.end())
-      accumulators.push_back(s.scalar);
-  std::vector<llvm::Value*> partials, slots;
-  for (ScalarId a : accumulators) {
-    llvm::Type* t = register_type(kernel_.scalars[static_cast<size_t>(a)]);
-    llvm::Value* lanes = entry_alloca(b_, t, kLanes);
-    b_.CreateStore(llvm::Constant::getNullValue(llvm::FixedVectorType::get(t, kLanes)), lanes);
-    partials.push_back(lanes);
-    slots.push_back(scalars_[static_cast<size_t>(a)]);
+  struct Accumulator {
+    ScalarId scalar;
+    llvm::Type* type;
+    llvm::Value* slot;      // the scalar's own register slot
+    llvm::Value* partials;  // kLanes of them on the stack
+  };
+  std::vector<Accumulator> accumulators;
+  for (const Stmt& s : loop.body) {
+    if (s.kind != StmtKind::accumulate ||
+        std::any_of(accumulators.begin(), accumulators.end(), [&](const Accumulator& a) { return a.scalar == s.scalar; }))
+      continue;
+    llvm::Type* t = register_type(kernel_.scalars[static_cast<size_t>(s.scalar)]);
+    llvm::Value* partials = entry_alloca(b_, t, kLanes);
+    b_.CreateStore(llvm::Constant::getNullValue(llvm::FixedVectorType::get(t, kLanes)), partials);
+    accumulators.push_back({s.scalar, t, scalars_[static_cast<size_t>(s.scalar)], partials});
   }
   // The body with each accumulator's slot moved to lane l of its partials.
   auto lanes_from = [&](llvm::Value* first, int64_t count) {
@@ -81,25 +84,23 @@ void FunctionEmitter::emit_split_sum(const Stmt& loop) {
         b_.getInt64(static_cast<uint64_t>(count)), "sum.lane",
         [&](llvm::Value* l) {
           vars_[static_cast<size_t>(loop.var)] = b_.CreateAdd(first, l);
-          for (size_t i = 0; i < accumulators.size(); ++i) {
-            llvm::Type* t = register_type(kernel_.scalars[static_cast<size_t>(accumulators[i])]);
-            scalars_[static_cast<size_t>(accumulators[i])] = b_.CreateGEP(t, partials[i], l);
-          }
+          for (const Accumulator& a : accumulators)
+            scalars_[static_cast<size_t>(a.scalar)] = b_.CreateGEP(a.type, a.partials, l);
           emit_body(loop.body);
-          for (size_t i = 0; i < accumulators.size(); ++i) scalars_[static_cast<size_t>(accumulators[i])] = slots[i];
+          for (const Accumulator& a : accumulators) scalars_[static_cast<size_t>(a.scalar)] = a.slot;
           vars_[static_cast<size_t>(loop.var)] = nullptr;
         },
-        nullptr, LoopVectorize::force_rolled);
+        nullptr, count >= 4 ? LoopVectorize::force_rolled : LoopVectorize::as_llvm_likes);
   };
   const int64_t extent = loop.extent.constant, whole = extent / kLanes * kLanes;
   counted_loop(b_.getInt64(static_cast<uint64_t>(extent / kLanes)), "sum.chunk",
                [&](llvm::Value* j) { lanes_from(b_.CreateMul(j, b_.getInt64(kLanes)), kLanes); });
   if (extent > whole) lanes_from(b_.getInt64(static_cast<uint64_t>(whole)), extent - whole);
-  for (size_t i = 0; i < accumulators.size(); ++i) {
-    llvm::Type* t = register_type(kernel_.scalars[static_cast<size_t>(accumulators[i])]);
-    llvm::Value* sum = b_.CreateLoad(t, partials[i]);
-    for (int64_t l = 1; l < kLanes; ++l) sum = b_.CreateFAdd(sum, b_.CreateLoad(t, b_.CreateGEP(t, partials[i], b_.getInt64(l))));
-    b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(t, slots[i]), sum), slots[i]);
+  for (const Accumulator& a : accumulators) {
+    llvm::Value* sum = b_.CreateLoad(a.type, a.partials);
+    for (int64_t l = 1; l < kLanes; ++l)
+      sum = b_.CreateFAdd(sum, b_.CreateLoad(a.type, b_.CreateGEP(a.type, a.partials, b_.getInt64(l))));
+    b_.CreateStore(b_.CreateFAdd(b_.CreateLoad(a.type, a.slot), sum), a.slot);
   }
 }
 

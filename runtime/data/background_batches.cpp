@@ -38,25 +38,22 @@ BackgroundBatches::~BackgroundBatches() {
 
 void BackgroundBatches::produce() {
   try {
+    bool filling = true;  // until the queue is full; then asleep until it is down to low_water_
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [&] { return stop_ || ready_.size() <= low_water_; });
+        changed_.wait(lock, [&] { return stop_ || filling || ready_.size() <= low_water_; });
         if (stop_) break;
       }
-      bool full = false;
-      while (!full) {
-        std::optional<Batch> batch = source_();  // the work, outside the lock
-        if (!batch) goto end;
-        {
-          std::lock_guard<std::mutex> lock(mutex_);
-          ready_.push_back(std::move(*batch));
-          full = stop_ || ready_.size() >= capacity_;
-        }
-        changed_.notify_all();
+      std::optional<Batch> batch = source_();  // the work, outside the lock
+      if (!batch) break;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        ready_.push_back(std::move(*batch));
+        filling = ready_.size() < capacity_;
       }
+      changed_.notify_all();
     }
-  end:;
   } catch (...) {
     std::lock_guard<std::mutex> lock(mutex_);
     error_ = std::current_exception();

@@ -32,8 +32,8 @@ GRAPHC_UPDATE_LOOP void sgd_loop(float* __restrict p, const float* __restrict g,
 }
 
 template <bool kDecay, bool kNesterov>
-GRAPHC_UPDATE_LOOP void momentum_loop(float* __restrict p, const float* __restrict g, float* __restrict buf, size_t n, float lr, float mu,
-                   float wd) {
+GRAPHC_UPDATE_LOOP void momentum_loop(float* __restrict p, const float* __restrict g, float* __restrict buf, size_t n,
+                                      float lr, float mu, float wd) {
   for (size_t i = 0; i < n; ++i) {
     float d = g[i];
     if constexpr (kDecay) d += wd * p[i];
@@ -55,8 +55,8 @@ struct AdamScalars {
 };
 
 template <AdamDecay kDecay>
-GRAPHC_UPDATE_LOOP void adam_loop(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, size_t n,
-               const AdamScalars s) {
+GRAPHC_UPDATE_LOOP void adam_loop(float* __restrict p, const float* __restrict g, float* __restrict m,
+                                  float* __restrict v, size_t n, const AdamScalars s) {
   for (size_t i = 0; i < n; ++i) {
     float pi = p[i];
     if constexpr (kDecay == AdamDecay::decoupled) pi *= s.keep;
