@@ -269,6 +269,7 @@ void print_stmts(std::ostringstream& os, const std::vector<Stmt>& body, int dept
            << " n=" << g.n_cols.str() << " k=" << g.k.str() << " batch=" << g.batch.str();
         if (g.groups != 1) os << " groups=" << g.groups;
         if (g.reduce_batch) os << " reduce_batch";
+        if (g.reduce_runs > 1) os << " runs=" << g.reduce_runs << " partials=b" << g.partials;
         if (g.has_b_window) {
           const GemmWindow& w = g.b_window;
           auto axis = [&](const GemmWindow::Axis& a) {

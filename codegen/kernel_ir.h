@@ -149,6 +149,16 @@ struct GemmWindow {
 // reduce_batch: C[g] = alpha * sum_b op(A[b,g]) @ op(B[b,g]) + beta * C[g],
 // the batch being one more contracted axis (a weight gradient), summed in
 // ascending b (c_batch_stride unused).
+// reduce_runs R > 1 (with reduce_batch): the samples are cut into R runs of
+// ceil(batch / R) consecutive samples (the last runs shorter or empty); each
+// run's ascending sum is a partial product of its own, and C = alpha * (the
+// partials added in ascending run order) + beta * C. The runs are how a CPU
+// splits a weight gradient over threads without repacking its operands per
+// thread, and R depends on shapes alone, so the bits depend on no thread
+// count. `partials` is scratch for R * groups * M * N_cols elements, which an
+// emitter may use (the CPU's runs keep theirs there). The CUDA emitter sums
+// every sample in ascending order instead (its own fixed order, see
+// docs/kernel_ir.md).
 // b_window: B is V of the window (V^T when transpose_b), ldb unused.
 struct Gemm {
   BufferId a = -1, b = -1, c = -1;
@@ -161,6 +171,8 @@ struct Gemm {
   int64_t groups = 1;
   SizeExpr a_group_stride, b_group_stride, c_group_stride;
   bool reduce_batch = false;
+  int64_t reduce_runs = 1;
+  BufferId partials = -1;
   bool has_b_window = false;
   GemmWindow b_window;
 };

@@ -31,6 +31,8 @@
 // along ix. The GEMM does only the useful multiply-adds and reads dy as it
 // is; cols costs KK*Cg*P floats a sample, which is why a wide layer keeps
 // the window (cifar_cnn's 32->64 conv would need 150 MB at batch 128).
+#include <algorithm>
+
 #include "codegen/lower_window.h"
 #include "codegen/lowering_context.h"
 #include "ir/error.h"
@@ -201,11 +203,27 @@ void lower_conv2d_grad_input(Context& ctx, ValueId v) {
   ctx.kernel().body.push_back(make_gemm(gemm));
 }
 
+// Runs of the weight gradient's batch sum (kernel_ir.h, reduce_runs): 8,
+// fewer where 8 partials of dw would pass 16 MiB (their sum rereads them
+// all), so that a small dw still gives 8 units of work without cutting it
+// into blocks that each repack the operands. Shapes alone decide, never the
+// target or the thread count.
+int64_t weight_gradient_runs(const ConvShape& s, DType t) {
+  constexpr int64_t kMaxRuns = 8, kPartialBytes = int64_t{16} << 20;
+  const int64_t dw_bytes = s.O * s.Cg * s.taps() * static_cast<int64_t>(dtype_size(t));
+  return std::clamp<int64_t>(kPartialBytes / dw_bytes, 1, kMaxRuns);
+}
+
 void lower_conv2d_grad_weight(Context& ctx, ValueId v) {
   const Graph& g = ctx.graph();
   const Node& n = g.node(v);
   const ConvShape s(n, g.type(n.operands[0]).shape, n.type.shape, g.type(n.operands[1]).shape);
   Gemm gemm;
+  gemm.reduce_runs = weight_gradient_runs(s, n.type.dtype);
+  if (gemm.reduce_runs > 1)
+    gemm.partials = ctx.kernel().add_buffer({cat("scratch%", v, "_runs"), n.type.dtype,
+                                             SizeExpr(gemm.reduce_runs * element_count(n.type.shape)),
+                                             BufferRole::scratch, -1});
   gemm.a = operand_buffer(ctx, n.operands[1]);  // dy[n,g][Og, P]
   gemm.b = operand_buffer(ctx, n.operands[0]);  // x, through the window, transposed
   gemm.transpose_b = true;

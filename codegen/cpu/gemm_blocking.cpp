@@ -77,7 +77,7 @@ GemmBlocking choose_gemm_blocking(const CpuTarget& target, DType t, const Gemm& 
   bk.nc = std::min(bk.nc, round_up(n, bk.nr()));
   const bool shared_operand = g.a_batch_stride.is_zero() || g.b_batch_stride.is_zero();
   bk.batch_chunk = !g.reduce_batch && shared_operand ? 8 : 1;
-  const int64_t batch_units = g.reduce_batch ? 1 : (nominal(g.batch) + bk.batch_chunk - 1) / bk.batch_chunk;
+  const int64_t batch_units = g.reduce_batch ? g.reduce_runs : (nominal(g.batch) + bk.batch_chunk - 1) / bk.batch_chunk;
   auto units = [&] {
     return batch_units * g.groups * ((m + bk.mc - 1) / bk.mc) * ((n + bk.nc - 1) / bk.nc);
   };

@@ -56,6 +56,11 @@ class GemmEmitter {
   // A rough operation count of one unit, for parallel_for.
   llvm::Value* work_per_unit();
   void emit_units(llvm::Value* begin, llvm::Value* end);
+  // A Gemm in runs (reduce_runs > 1) after its partial products: rows
+  // (group, i) [begin, end) of C from the partials, in run order.
+  llvm::Value* run_sum_rows();
+  llvm::Value* run_sum_work_per_row();
+  void emit_run_sum(llvm::Value* begin, llvm::Value* end);
 
  private:
   // ---- small IR helpers ----
@@ -111,6 +116,7 @@ class GemmEmitter {
   llvm::Value *m_, *n_, *k_, *batch_, *lda_, *ldb_, *ldc_;
   llvm::Value *a_bs_, *b_bs_, *c_bs_, *a_gs_, *b_gs_, *c_gs_;
   llvm::Value *tiles_m_, *tiles_n_, *batch_units_;
+  llvm::Value* run_length_;  // reduce_batch: samples per run
   // Per-task state (emit_units).
   llvm::Value *ap_ = nullptr, *bp_ = nullptr;
   std::vector<llvm::Value*> acc_;  // mr * nv accumulator slots, row-major

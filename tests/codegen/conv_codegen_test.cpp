@@ -15,6 +15,7 @@
 #include "codegen/cpu/direct_conv.h"
 #include "codegen/cpu/window_weight_grad.h"
 #include "frontend/ops.h"
+#include "runtime/cpu/thread_pool.h"
 #include "tests/codegen/codegen_test_util.h"
 
 namespace graphc::codegen::testing {
@@ -144,6 +145,59 @@ Gemm only_gemm(const Kernel& kernel) {
   EXPECT_EQ(kernel.body.at(0).kind, StmtKind::gemm) << print_kernel(kernel);
   return kernel.body.at(0).gemm;
 }
+
+// A weight gradient sums the batch in runs whose number the shapes decide
+// (lower_conv.cpp): 8 for a small dw, fewer when 8 partials of dw would pass
+// 16 MiB, none for a dw that alone is 16 MiB or more. Runs that are uneven or
+// empty (batches of 1, 5 and 13 in 8 runs) still give the interpreter's dw;
+// neither the thread count nor the vector width changes a bit.
+TEST(CodegenConv, WeightGradientSumsTheBatchInRuns) {
+  struct Expect {
+    ConvCase conv;
+    int64_t runs;
+  };
+  for (const Expect& e : {Expect{{6, 20, 20, 34, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, 8},
+                          Expect{{256, 2, 2, 256, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, 7},
+                          Expect{{512, 2, 2, 1024, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, 1}}) {
+    const ConvCase& k = e.conv;
+    SCOPED_TRACE(describe(k));
+    Graph g;
+    Builder b(g);
+    Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
+    Tensor w = b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{});
+    Tensor dy = b.input("dy", DType::f32, conv2d(x, w, k.options).shape());
+    Tensor dw = conv2d_grad_weight(x, dy, w.shape(), k.options);
+    const Kernel kernel = lower_group(g, make_group(g, {dw.id()}));
+    const Gemm gemm = only_gemm(kernel);
+    EXPECT_EQ(gemm.reduce_runs, e.runs);
+    EXPECT_EQ(scratch_buffers(kernel), e.runs > 1 ? 1u : 0u) << print_kernel(kernel);
+    if (e.runs == 1) continue;
+    const Buffer& partials = kernel.buffers.at(static_cast<size_t>(gemm.partials));
+    EXPECT_EQ(partials.elements.at(1), e.runs * w.shape().static_numel());
+    if (e.runs != 8) continue;
+    check_group_against_interpreter(g, make_group(g, {dw.id()}), {1, 5, 13});
+    expect_same_bits_on_avx2({kernel}, "weight_gradient_runs");
+
+    cpu::JitModule module = shared_jit().add(cpu::emit_module({kernel}, "weight_gradient_runs_threads"));
+    const int64_t n = 13;
+    std::vector<std::vector<float>> buffers;
+    std::mt19937_64 rng(3);
+    std::uniform_real_distribution<float> real(-2, 2);
+    for (const Buffer& buffer : kernel.buffers) {
+      buffers.emplace_back(static_cast<size_t>(buffer.elements.at(n)));
+      for (float& v : buffers.back()) v = real(rng);
+    }
+    std::vector<void*> pointers;
+    for (std::vector<float>& buffer : buffers) pointers.push_back(buffer.data());
+    const size_t out = static_cast<size_t>(gemm.c);
+    module.lookup(kernel.name)(pointers.data(), n, test_runtime());
+    const std::vector<float> three_threads = buffers[out];
+    runtime::cpu::ThreadPool one(1);
+    module.lookup(kernel.name)(pointers.data(), n, one.runtime());
+    EXPECT_EQ(std::memcmp(three_threads.data(), buffers[out].data(), three_threads.size() * sizeof(float)), 0);
+  }
+}
+
 
 // lenet's two convolutions (6 and 16 output channels) run directly on the
 // CPU (codegen/cpu/direct_conv.h) on AVX-512 and AVX2 targets alike, in
