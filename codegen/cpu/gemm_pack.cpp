@@ -196,6 +196,25 @@ llvm::Value* GemmEmitter::fetch_window(llvm::Value* image, llvm::Value* r, llvm:
     return b().CreateSelect(ok, v, zero_vector());
   };
 
+  // A flat window: unit strides, no divisors, and a grid as wide as the image
+  // (a 'same' convolution at stride 1, and its transposed window). Tap (ty,
+  // tx) of grid position p is image element p + ty*W + tx wherever it lands
+  // inside, so the lanes are one masked load at that offset, whatever grid
+  // rows they cross; the mask compares each lane's (gy, gx) with the tap's
+  // edges (a shift and a mask for grids of 8, 16 or 32 columns).
+  const bool flat = w.x.grid_scale == 1 && w.y.grid_scale == 1 && w.x.divisor == 1 && w.y.divisor == 1 &&
+                    w.grid_w == w.image_w;
+  if (flat) {
+    llvm::Value* col = b().CreateAdd(splat32(col0), lane);
+    llvm::Value* gy = b().CreateUDiv(col, const32(w.grid_w));
+    llvm::Value* gx = b().CreateURem(col, const32(w.grid_w));
+    llvm::Value* ok = b().CreateICmpSLT(lane, splat32(valid));
+    ok = b().CreateAnd(ok, inside(b().CreateAdd(gy, splat32(tap_y)), w.image_h));
+    ok = b().CreateAnd(ok, inside(b().CreateAdd(gx, splat32(tap_x)), w.image_w));
+    llvm::Value* offset = b().CreateAdd(b().CreateAdd(b().CreateMul(tap_y, i64(w.image_w)), tap_x), col0);
+    return b().CreateMaskedLoad(vt_, at(plane, offset), align, ok, zero_vector());
+  }
+
   // Unit stride along x: the lanes are runs of consecutive x, one per grid
   // row they cross (at most `rows` of them), each one masked load into the
   // lanes it owns. Otherwise (x strided or divided) a gather.
