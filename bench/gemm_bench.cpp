@@ -2,7 +2,8 @@
 //
 // Each case JITs the kernel graphc emits (a Gemm statement for the squares,
 // the lowered conv2d / conv2d_grad_input / conv2d_grad_weight node for the
-// seed models' convolution layers at batch 128), checks it once against
+// seed models' convolution layers, the three matmuls of some of their Linear
+// layers, at batch 128), checks it once against
 // cblas_sgemm on the same data where the two compute the same thing, and
 // times both with the same thread count, alternating runs (the machine is
 // shared and noisy), keeping the best of each. A convolution is compared
@@ -23,6 +24,7 @@
 #include <cstring>
 #include <functional>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -151,6 +153,43 @@ struct Bench {
     time(name, 2.0 * double(size) * double(size) * double(size), mine, blas);
   }
 
+  // A Linear layer of a seed model at batch n: y = x W^T, dx = dy W and
+  // dW = dy^T x, as the autodiff writes them.
+  void linear(const std::string& layer, int64_t in, int64_t out, int64_t n) {
+    Graph g;
+    Builder b(g);
+    Tensor x = b.input("x", DType::f32, {kBatch, in});
+    Tensor w = b.parameter("w", {out, in}, InitSpec{});
+    Tensor dy = b.input("dy", DType::f32, {kBatch, out});
+    const Op ops[] = {{"fwd", matmul(x, w, false, true), {n, out, in, false, true}},
+                      {"grad_input", matmul(dy, w), {n, in, out}},
+                      {"grad_weight", matmul(dy, x, true, false), {out, in, n, true, false}}};
+    run_ops(g, layer, ops, n);
+  }
+
+  struct Op {
+    const char* what;
+    Tensor node;
+    Sgemm shape;  // the equivalent single sgemm
+  };
+
+  void run_ops(const Graph& g, const std::string& layer, const std::span<const Op> ops, int64_t n) {
+    for (const Op& op : ops) {
+      const std::string name = layer + " " + op.what;
+      if (!selected(name)) continue;
+      passes::FusedGroup group;
+      group.kind = passes::GroupKind::contraction;
+      group.anchor = op.node.id();
+      group.nodes = {op.node.id()};
+      group.inputs = g.node(op.node.id()).operands;
+      group.outputs = {op.node.id()};
+      const Kernel k = lower_group(g, group, "bench_op");
+      KernelCase mine(k, compile(k), n);
+      BlasCase blas(op.shape);
+      time(name, 2.0 * double(op.shape.m) * double(op.shape.n) * double(op.shape.k), mine, blas);
+    }
+  }
+
   // One conv layer of a seed model: forward and both gradients at batch n.
   void conv(const std::string& layer, int64_t c, int64_t hw, int64_t o, int64_t kernel, int64_t padding, int64_t n) {
     Conv2dOptions opt;
@@ -164,29 +203,11 @@ struct Bench {
     Tensor dx = conv2d_grad_input(dy, w, x.shape(), opt);
     Tensor dw = conv2d_grad_weight(x, dy, w.shape(), opt);
     const int64_t p = y.shape()[2] * y.shape()[3], taps = c * kernel * kernel;
-    struct Op {
-      const char* what;
-      Tensor node;
-      Sgemm shape;
-    };
-    // The equivalent single sgemm of each (batch folded into N or K).
+    // Batch folded into N or K.
     const Op ops[] = {{"fwd", y, {o, n * p, taps}},
                       {"grad_input", dx, {c, n * hw * hw, o * kernel * kernel, true, false}},
                       {"grad_weight", dw, {o, taps, n * p, false, true}}};
-    for (const Op& op : ops) {
-      const std::string name = layer + " " + op.what;
-      if (!selected(name)) continue;
-      passes::FusedGroup group;
-      group.kind = passes::GroupKind::contraction;
-      group.anchor = op.node.id();
-      group.nodes = {op.node.id()};
-      group.inputs = g.node(op.node.id()).operands;
-      group.outputs = {op.node.id()};
-      const Kernel k = lower_group(g, group, "bench_conv");
-      KernelCase mine(k, compile(k), n);
-      BlasCase blas(op.shape);
-      time(name, 2.0 * double(op.shape.m) * double(op.shape.n) * double(op.shape.k), mine, blas);
-    }
+    run_ops(g, layer, ops, n);
   }
 };
 
@@ -219,5 +240,8 @@ int main(int argc, char** argv) {
   bench.conv("cifar_cnn conv6 256->256 8x8", 256, 8, 256, 3, 1, n);
   bench.conv("lenet conv1 3->6 32x32", 3, 32, 6, 5, 0, n);
   bench.conv("lenet conv2 6->16 14x14", 6, 14, 16, 5, 0, n);
+  bench.linear("mnist_mlp fc1 784->128", 784, 128, n);
+  bench.linear("mnist_mlp fc2 128->10", 128, 10, n);
+  bench.linear("cifar_cnn fc1 4096->1024", 4096, 1024, n);
   return 0;
 }
