@@ -39,6 +39,11 @@ struct GemmBlocking {
   int64_t nr() const { return nv * lanes; }
 };
 
+// A window whose tap (ty, tx) of grid position p is image element p + ty*W
+// + tx wherever it lands inside: unit strides, no divisors, a grid as wide
+// as the image (a 'same' convolution at stride 1, and its transposed window).
+bool is_flat(const GemmWindow& w);
+
 // Tile sizes for `target` (AVX-512: 16 f32 lanes and 32 registers; AVX2: 8
 // lanes and 16 registers) and the element type, with cache blocks shrunk to
 // the problem so that small GEMMs still give the pool several units. Sizes
@@ -73,6 +78,7 @@ class GemmEmitter {
   llvm::Value* at_vector(llvm::Value* base, llvm::Value* index);  // &base[index] in vectors
   llvm::Value* lane_mask(llvm::Value* valid);               // lanes l < valid
   llvm::Value* zero_vector();
+  void prefetch(llvm::Value* ptr);  // into every cache level, for reading
   // for (i = begin; i < end; ++i) body(i)
   void loop(llvm::Value* begin, llvm::Value* end, const char* name, const std::function<void(llvm::Value*)>& body);
 
@@ -97,6 +103,12 @@ class GemmEmitter {
   std::vector<llvm::Value*> transpose(std::vector<llvm::Value*> rows);
   // V[r, col0 .. col0+lanes) of the window operand at `image`, lanes >= valid being 0.
   llvm::Value* fetch_window(llvm::Value* image, llvm::Value* r, llvm::Value* col0, llvm::Value* valid);
+  // ---- flat windows (gemm_pack_flat.cpp) ----
+  // fetch_window for a flat window: one masked load.
+  llvm::Value* fetch_flat_window(llvm::Value* image, llvm::Value* r, llvm::Value* col0, llvm::Value* valid);
+  // Bp <- V[pc .. pc+kc, col0 .. col0+valid) of a flat window, masks made once per panel.
+  void pack_flat_window(llvm::Value* image, llvm::Value* dst, llvm::Value* col0, llvm::Value* valid,
+                        llvm::Value* pc, llvm::Value* kc);
 
   // ---- micro-kernel and C update (gemm_micro_kernel.cpp) ----
   // The MR x NR tile from panels ap, bp over kc into the accumulators.

@@ -9,7 +9,8 @@
 // transposed in registers, pack_transposed). A window operand (the implicit
 // im2col of a convolution) is gathered straight from the image: a vector of
 // V that stays inside one row of the grid at unit stride is one masked load,
-// anything else a gather.
+// anything else a gather; flat windows (gemm_pack_flat.cpp) take one masked
+// load per vector.
 #include "codegen/cpu/emit_helpers.h"
 #include "codegen/cpu/gemm_codegen.h"
 
@@ -55,7 +56,9 @@ void GemmEmitter::pack_b(llvm::Value* sample, llvm::Value* g, llvm::Value* j0, l
     llvm::Value* cols = min(i64(nr), b().CreateSub(nc, col0));
     llvm::Value* dst = at(bp_, b().CreateMul(col0, kc));
     col0 = b().CreateAdd(j0, col0);
-    if (g_.has_b_window && !g_.transpose_b) {  // op(B) = V: rows are taps, lanes are grid positions
+    if (g_.has_b_window && !g_.transpose_b && is_flat(g_.b_window)) {
+      pack_flat_window(matrix, dst, col0, cols, pc, kc);
+    } else if (g_.has_b_window && !g_.transpose_b) {  // op(B) = V: rows are taps, lanes are grid positions
       pack_direct(dst, kc, nr, cols, [&](llvm::Value* k, int64_t lane0, llvm::Value* valid) {
         return fetch_window(matrix, b().CreateAdd(pc, k), b().CreateAdd(col0, i64(lane0)), valid);
       });
@@ -196,24 +199,7 @@ llvm::Value* GemmEmitter::fetch_window(llvm::Value* image, llvm::Value* r, llvm:
     return b().CreateSelect(ok, v, zero_vector());
   };
 
-  // A flat window: unit strides, no divisors, and a grid as wide as the image
-  // (a 'same' convolution at stride 1, and its transposed window). Tap (ty,
-  // tx) of grid position p is image element p + ty*W + tx wherever it lands
-  // inside, so the lanes are one masked load at that offset, whatever grid
-  // rows they cross; the mask compares each lane's (gy, gx) with the tap's
-  // edges (a shift and a mask for grids of 8, 16 or 32 columns).
-  const bool flat = w.x.grid_scale == 1 && w.y.grid_scale == 1 && w.x.divisor == 1 && w.y.divisor == 1 &&
-                    w.grid_w == w.image_w;
-  if (flat) {
-    llvm::Value* col = b().CreateAdd(splat32(col0), lane);
-    llvm::Value* gy = b().CreateUDiv(col, const32(w.grid_w));
-    llvm::Value* gx = b().CreateURem(col, const32(w.grid_w));
-    llvm::Value* ok = b().CreateICmpSLT(lane, splat32(valid));
-    ok = b().CreateAnd(ok, inside(b().CreateAdd(gy, splat32(tap_y)), w.image_h));
-    ok = b().CreateAnd(ok, inside(b().CreateAdd(gx, splat32(tap_x)), w.image_w));
-    llvm::Value* offset = b().CreateAdd(b().CreateAdd(b().CreateMul(tap_y, i64(w.image_w)), tap_x), col0);
-    return b().CreateMaskedLoad(vt_, at(plane, offset), align, ok, zero_vector());
-  }
+  if (is_flat(w)) return fetch_flat_window(image, r, col0, valid);
 
   // Unit stride along x: the lanes are runs of consecutive x, one per grid
   // row they cross (at most `rows` of them), each one masked load into the
