@@ -63,6 +63,9 @@ llvm::Value* GemmEmitter::fetch_flat_window(llvm::Value* image, llvm::Value* r, 
   llvm::Value* ok = b().CreateAnd(lane_mask(valid), grid.tap_inside(grid.splat(ty), grid.splat(tx)));
   llvm::Value* offset = b().CreateAdd(b().CreateMul(c, i64(w.image_h * w.image_w)),
                                       b().CreateAdd(b().CreateAdd(b().CreateMul(ty, i64(w.image_w)), tx), col0));
+  // Read along the grid chunk after chunk (a weight gradient's V^T): the
+  // rows of a panel are far apart, so fetch a few chunks ahead.
+  if (g_.transpose_b) prefetch(at(image, b().CreateAdd(offset, i64(2 * bk_.lanes))));
   return b().CreateMaskedLoad(vt_, at(image, offset), llvm::Align(static_cast<uint64_t>(elem_bytes_)), ok,
                               zero_vector());
 }
