@@ -108,11 +108,13 @@ int64_t BoundGraphPlan::check_batch(const data::Batch& batch) const {
   return n;
 }
 
-void BoundGraphPlan::stage_inputs(const data::Batch& batch, uint64_t seed) {
+void BoundGraphPlan::stage_inputs(const data::Batch& batch, uint64_t seed, bool builds_pixels) {
+  GRAPHC_ASSERT(builds_pixels || batch.pixel_recipe == nullptr, "a deferred batch reached an executor that does not ",
+                "build inputs from pixels");
   for (FedInput& f : inputs_) {
     const DType t = f.type.dtype;
     switch (f.role) {
-      case InputRole::data: f.host = batch.inputs.data(); break;
+      case InputRole::data: f.host = batch.pixel_recipe ? nullptr : batch.inputs.data(); break;
       case InputRole::label:
         if (is_float(t)) {
           if (t != DType::f32) throw Error(cat("input '", f.name, "': regression targets are f32"));

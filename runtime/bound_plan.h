@@ -72,8 +72,10 @@ class BoundGraphPlan {
   // Throws unless the batch has 1 to max_batch samples; returns its size.
   int64_t check_batch(const data::Batch& batch) const;
   // Points every input's `host` at the batch's data (or its staged copy)
-  // and writes the seed input.
-  void stage_inputs(const data::Batch& batch, uint64_t seed);
+  // and writes the seed input. A deferred batch (no inputs, a pixel recipe)
+  // leaves the data input's `host` null; only an executor that builds such
+  // inputs itself may pass one (`builds_pixels`).
+  void stage_inputs(const data::Batch& batch, uint64_t seed, bool builds_pixels = false);
 
  private:
   BoundRef bind(const BufferRef& r, const ParameterStore& store, const std::string& where) const;

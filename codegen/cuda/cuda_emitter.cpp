@@ -12,6 +12,7 @@
 #include <map>
 
 #include "codegen/cuda/cuda_emitter_internal.h"
+#include "codegen/cuda/device_kernels_source.h"
 #include "ir/error.h"
 
 namespace graphc::codegen::cuda {
@@ -250,6 +251,8 @@ CudaModule emit_cuda_module(const std::vector<Kernel>& kernels) {
     if (first) out << "\n__device__ __noinline__ void " << it->second << "(" << p.params << ") {\n" << p.body << "}\n";
     out << header << "  " << it->second << "(" << argument_list(p.params) << ");\n}\n";
   }
+  module.program_bytes = static_cast<size_t>(out.tellp());
+  out << "\n" << device_kernels_source();
   module.source = out.str();
   return module;
 }

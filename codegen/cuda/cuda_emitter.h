@@ -61,6 +61,9 @@ struct CudaFunction {
 
 struct CudaModule {
   std::string source;
+  // The program's part of `source`, [0, program_bytes); the kernels every
+  // module carries follow it (codegen/cuda/device_kernels_source.h).
+  size_t program_bytes = 0;
   std::vector<CudaFunction> functions;
 };
 

@@ -17,6 +17,8 @@
 #include "runtime/cuda/cublas_gemm.h"
 #include "runtime/cuda/cuda_availability.h"
 #include "runtime/cuda/cuda_driver.h"
+#include "runtime/cuda/device_optimizer.h"
+#include "runtime/cuda/device_pixels.h"
 #include "runtime/cuda/device_session.h"
 
 namespace graphc::runtime::cuda {
@@ -93,13 +95,18 @@ class GraphRunner {
   const BoundGraphPlan& bound() const { return bound_; }
   CUdeviceptr output_address(size_t i) const { return outputs_[i]; }
 
-  // Uploads the batch's inputs and runs every kernel; asynchronous on the stream.
-  void run(const data::Batch& batch, uint64_t seed) {
+  // Uploads the batch's inputs (or has `pixels` make a deferred batch's)
+  // and runs every kernel; asynchronous on the stream.
+  void run(const data::Batch& batch, uint64_t seed, DevicePixels& pixels) {
     const CudaDriver& driver = session_.driver();
     const int64_t n = bound_.check_batch(batch);
-    bound_.stage_inputs(batch, seed);
+    bound_.stage_inputs(batch, seed, true);
     for (size_t i = 0; i < inputs_.size(); ++i) {
       const FedInput& f = bound_.inputs()[i];
+      if (f.role == InputRole::data && batch.pixel_recipe) {
+        pixels.build(batch, inputs_[i].address());
+        continue;
+      }
       GRAPHC_CU_CHECK(driver, cuMemcpyHtoDAsync_v2(inputs_[i].address(), f.host, f.bytes(n), session_.stream()));
     }
     GRAPHC_CU_CHECK(driver, cuGraphLaunch(graph_for(n).exec(), session_.stream()));
@@ -219,7 +226,8 @@ class CudaExecutor final : public Executor {
         train_(program.train, program.cuda->train, *program.cuda, store, program.max_batch, session_, parameters_,
                blas_),
         eval_(program.eval, program.cuda->eval, *program.cuda, store, program.max_batch, session_, parameters_, blas_),
-        updates_(parameter_updates(program, store)) {
+        updates_(parameter_updates(program, store)),
+        pixels_(session_, program.max_batch) {
     name_ = cat("compiled kernels on cuda, ", session_.info().name, " (", session_.info().arch(), "), ",
                 matmul_precision_name(precision), " GEMMs");
     // How each gradient and state output reaches the store after a step,
@@ -230,8 +238,7 @@ class CudaExecutor final : public Executor {
       if (from.storage == Storage::constant) {
         constant_outputs_.push_back({u, static_cast<float>(from.value)});
       } else if (!u.in_place(from)) {
-        const CUdeviceptr into = u.gradient ? parameters_.gradient(*u.slot) : parameters_.value(*u.slot);
-        device_copies_.push_back({into, train_.output_address(u.output), u.slot->numel * sizeof(float)});
+        device_copies_.push_back({slot_address(u), train_.output_address(u.output), u.slot->numel * sizeof(float)});
       }
       if (!u.gradient) state_slots_.push_back(u.slot);
     }
@@ -242,10 +249,19 @@ class CudaExecutor final : public Executor {
   StepResult train_step(const data::Batch& batch, uint64_t seed, ParameterStore& store) override {
     const CudaDriver& driver = session_.driver();
     session_.make_current();
-    upload_values(store);
-    train_.run(batch, seed);
+    if (!optimizer_) upload_values(store);
+    train_.run(batch, seed, pixels_);
     for (const DeviceCopy& c : device_copies_)
       GRAPHC_CU_CHECK(driver, cuMemcpyDtoDAsync_v2(c.into, c.from, c.bytes, session_.stream()));
+    if (optimizer_) {
+      // Adopted: everything stays on the device; read_step_result waits.
+      for (const ConstantOutput& c : constant_outputs_) {
+        unsigned bits = 0;
+        std::memcpy(&bits, &c.value, sizeof bits);
+        GRAPHC_CU_CHECK(driver, cuMemsetD32Async(slot_address(c.update), bits, c.update.slot->numel, session_.stream()));
+      }
+      return read_step_result(train_.bound(), train_.reader());
+    }
     const std::span<float> gradients = store.gradients();
     GRAPHC_CU_CHECK(driver, cuMemcpyDtoHAsync_v2(gradients.data(), parameters_.gradients.address(),
                                                  gradients.size_bytes(), session_.stream()));
@@ -264,18 +280,58 @@ class CudaExecutor final : public Executor {
 
   StepResult eval_step(const data::Batch& batch, const ParameterStore& store, std::vector<float>* logits) override {
     session_.make_current();
-    upload_values(store);
-    eval_.run(batch, 0);
+    if (!optimizer_) upload_values(store);
+    eval_.run(batch, 0, pixels_);
     if (logits != nullptr) read_logits(eval_.bound(), batch.size(), eval_.reader(), *logits);
     return read_step_result(eval_.bound(), eval_.reader());
   }
 
+  // The store's values and gradients and the optimizer's state move to the
+  // device and stay there: steps no longer copy parameters in or gradients
+  // out, and the update is the module's kernel (device_optimizer.h).
+  void adopt(const ParameterStore& store, Optimizer& optimizer) override {
+    session_.make_current();
+    if (!optimizer_) optimizer_.emplace(session_, store.updated_size());
+    upload_values(store);
+    const std::span<const float> gradients = store.gradients();
+    GRAPHC_CU_CHECK(session_.driver(), cuMemcpyHtoDAsync_v2(parameters_.gradients.address(), gradients.data(),
+                                                            gradients.size_bytes(), session_.stream()));
+    optimizer_->load(optimizer);  // waits for the stream, so the host buffers are free again
+  }
+
+  std::optional<double> update(Optimizer& optimizer, double lr, double max_norm, ParameterStore& store) override {
+    if (!optimizer_) return Executor::update(optimizer, lr, max_norm, store);
+    session_.make_current();
+    return optimizer_->step(optimizer, lr, max_norm, parameters_.values.address(), parameters_.gradients.address());
+  }
+
+  bool hold_data(const data::Dataset& ds) override {
+    session_.make_current();
+    return pixels_.hold(ds);
+  }
+
+  void gather(ParameterStore& store, Optimizer& optimizer) override {
+    if (!optimizer_) return;
+    const CudaDriver& driver = session_.driver();
+    session_.make_current();
+    const std::span<float> values = store.values(), gradients = store.gradients();
+    GRAPHC_CU_CHECK(driver, cuMemcpyDtoHAsync_v2(values.data(), parameters_.values.address(), values.size_bytes(),
+                                                 session_.stream()));
+    GRAPHC_CU_CHECK(driver, cuMemcpyDtoHAsync_v2(gradients.data(), parameters_.gradients.address(),
+                                                 gradients.size_bytes(), session_.stream()));
+    optimizer_->store(optimizer);  // waits for the stream
+  }
+
  private:
-  // The optimizer runs on the host, so each step starts from the store's values.
+  // Before adopt(), the optimizer runs on the host, so each step starts from the store's values.
   void upload_values(const ParameterStore& store) {
     const std::span<const float> values = store.values();
     GRAPHC_CU_CHECK(session_.driver(), cuMemcpyHtoDAsync_v2(parameters_.values.address(), values.data(),
                                                             values.size_bytes(), session_.stream()));
+  }
+
+  CUdeviceptr slot_address(const ParameterUpdate& u) const {
+    return u.gradient ? parameters_.gradient(*u.slot) : parameters_.value(*u.slot);
   }
 
   struct DeviceCopy {
@@ -294,7 +350,9 @@ class CudaExecutor final : public Executor {
   std::vector<ParameterUpdate> updates_;
   std::vector<DeviceCopy> device_copies_;
   std::vector<ConstantOutput> constant_outputs_;
-  std::vector<const ParameterSlot*> state_slots_;  // downloaded after each step
+  std::vector<const ParameterSlot*> state_slots_;  // downloaded after each step until adopt()
+  std::optional<DeviceOptimizer> optimizer_;       // set by adopt()
+  DevicePixels pixels_;                            // the data sets held on the device
   std::string name_;
 };
 

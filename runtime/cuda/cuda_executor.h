@@ -7,10 +7,12 @@
 // MatmulPrecision::fp32). Each batch size's launch sequence is captured once
 // as a CUDA graph and replayed.
 //
-// The optimizer and the data stay on the host for now: a step uploads the
-// parameter values and the batch, and downloads the gradients, the state
-// updates, the loss and #correct, so the training loop, the optimizers and
-// the checkpoints are the same code for every backend.
+// A training run adopts the parameters (Executor::adopt): from then on the
+// values, gradients and optimizer state live on the device, the update is
+// the module's kernel (runtime/cuda/device_optimizer.h) and a step copies in
+// only the batch and reads back only the loss and #correct. Before that (the
+// tests, --check-against) a step uploads the values and downloads the
+// gradients and state updates into the store.
 #pragma once
 
 #include <memory>

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ir/error.h"
+#include "runtime/data/augment_math.h"
 #include "runtime/data/shuffle.h"
 
 namespace graphc::runtime::data {
@@ -13,11 +14,8 @@ namespace {
 // Words drawn per sample: offset y, offset x, flip.
 constexpr uint64_t kWordsPerSample = 3;
 
-// Source coordinate of padded coordinate i - P, or -1 for a zero pixel.
 int64_t source_index(int64_t i, int64_t size, PadMode mode) {
-  if (i >= 0 && i < size) return i;
-  if (mode == PadMode::zeros) return -1;
-  return i < 0 ? -i : 2 * (size - 1) - i;  // reflect, edge not repeated
+  return graphc_augment_source(i, size, mode == PadMode::reflect);
 }
 }  // namespace
 

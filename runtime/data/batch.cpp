@@ -14,12 +14,13 @@ BatchAssembler::BatchAssembler(const Dataset& ds, BatchOptions options) : ds_(&d
   const int64_t channels = channel_count(ds.sample_shape);
   check_normalization(options_.normalization, channels);
   if (ds.has_pixels()) {
-    tables_ = pixel_tables(options_.normalization, channels);
     if (options_.augmentation.enabled()) {
       if (ds.sample_shape.rank() != 3)
         throw Error(cat(ds.source, ": augmentation needs [C,H,W] images, samples are ", ds.sample_shape.str()));
       check_augmentation(options_.augmentation, ds.sample_shape[1], ds.sample_shape[2]);
     }
+    recipe_ = std::make_shared<const PixelRecipe>(
+        PixelRecipe{&ds, pixel_tables(options_.normalization, channels), options_.augmentation});
   } else if (options_.augmentation.enabled()) {
     throw Error(cat(ds.source, ": crop and flip augmentation applies to images, not to feature vectors"));
   }
@@ -37,7 +38,10 @@ void BatchAssembler::assemble(std::span<const uint32_t> indices, uint64_t epoch,
   std::vector<int64_t> dims{b};
   dims.insert(dims.end(), ds.sample_shape.dims().begin(), ds.sample_shape.dims().end());
   out.input_shape = Shape(std::move(dims));
-  out.inputs.resize(static_cast<size_t>(b) * numel);
+  const bool deferred = ds.has_pixels() && options_.defer_pixels;
+  out.inputs.resize(deferred ? 0 : static_cast<size_t>(b) * numel);
+  out.pixel_recipe = deferred ? recipe_ : nullptr;
+  out.draws.clear();
   out.labels.clear();
   out.targets.clear();
 
@@ -47,7 +51,10 @@ void BatchAssembler::assemble(std::span<const uint32_t> indices, uint64_t epoch,
     GRAPHC_ASSERT(i < ds.count, "sample ", i, " of ", ds.count);
     float* dst = out.inputs.data() + static_cast<size_t>(row) * numel;
     const size_t base = static_cast<size_t>(i) * numel;
-    if (ds.has_pixels()) {
+    if (deferred) {
+      if (options_.augmentation.enabled())
+        out.draws.push_back(draw_augmentation(options_.augmentation, options_.augment_seed, epoch, i));
+    } else if (ds.has_pixels()) {
       const uint8_t* src = ds.pixels.data() + base;
       if (!augmented.empty()) {
         const AugmentDraw draw = draw_augmentation(options_.augmentation, options_.augment_seed, epoch, i);
@@ -56,7 +63,7 @@ void BatchAssembler::assemble(std::span<const uint32_t> indices, uint64_t epoch,
         src = augmented.data();
       }
       for (int64_t c = 0; c < channels; ++c) {
-        const PixelTable& table = tables_[c];
+        const PixelTable& table = recipe_->tables[c];
         for (size_t p = 0; p < plane; ++p) dst[c * plane + p] = table[src[c * plane + p]];
       }
     } else {

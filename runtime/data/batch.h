@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -17,12 +18,27 @@
 
 namespace graphc::runtime::data {
 
+// How the inputs of a pixel data set's batches are made, for an executor
+// that makes them itself from its own copy of the pixels (the CUDA
+// executor, BatchOptions::defer_pixels): all but the per-sample draws,
+// shared by every batch of one assembler.
+struct PixelRecipe {
+  const Dataset* dataset = nullptr;
+  std::vector<PixelTable> tables;  // per channel: pixel value -> input float
+  Augmentation augmentation;
+};
+
 struct Batch {
   uint64_t epoch = 0;
   uint64_t cursor_after = 0;      // the epoch position once this batch is consumed
   std::vector<uint32_t> indices;  // data set index of each row
   Shape input_shape;              // [B, ...sample shape]
-  std::vector<float> inputs;      // B * sample numel, row-major
+  std::vector<float> inputs;      // B * sample numel, row-major; empty when deferred
+  // A deferred batch (BatchOptions::defer_pixels) leaves `inputs` to the
+  // executor: row r is recipe->tables applied to sample indices[r]'s pixels
+  // augmented with draws[r] (draws is empty without augmentation).
+  std::shared_ptr<const PixelRecipe> pixel_recipe;
+  std::vector<AugmentDraw> draws;
   std::vector<int32_t> labels;    // B, classification
   std::vector<float> targets;     // B * K, regression
   int64_t size() const { return static_cast<int64_t>(indices.size()); }
@@ -32,6 +48,9 @@ struct BatchOptions {
   Normalization normalization;  // per channel; empty = x/255 only (pixels) or as is (features)
   Augmentation augmentation;    // pixels only; leave disabled for validation and test
   uint64_t augment_seed = 0;
+  // Pixel data sets only: leave the inputs to an executor that holds the
+  // pixels (Batch::pixel_recipe) instead of building them here.
+  bool defer_pixels = false;
 };
 
 // Validates the options against the data set once, then assembles batches.
@@ -44,7 +63,7 @@ class BatchAssembler {
  private:
   const Dataset* ds_;
   BatchOptions options_;
-  std::vector<PixelTable> tables_;  // pixels: per channel value -> float
+  std::shared_ptr<const PixelRecipe> recipe_;  // pixels: the tables and augmentation
 };
 
 // Batches of the sampler's current epoch, in order. Owns its sampler; the

@@ -33,32 +33,17 @@ Optimizer::Optimizer(OptimizerConfig config, size_t num_params) : config_(config
 
 void Optimizer::step(std::span<float> params, std::span<const float> grads, double lr) {
   GRAPHC_ASSERT(params.size() == size_, "optimizer built for ", size_, " parameters, stepped with ", params.size());
+  apply_update(next_step(lr), params, grads, state_buffer(0), state_buffer(1));
+}
+
+graphc_update_scalars Optimizer::next_step(double lr) {
   ++step_count_;
-  const OptimizerConfig& c = config_;
-  switch (c.kind) {
-    case OptimizerKind::sgd:
-      if (c.momentum == 0) {
-        sgd_update(params, grads, lr, c.weight_decay);
-        return;
-      }
-      [[fallthrough]];
-    case OptimizerKind::momentum:
-    case OptimizerKind::nesterov:
-      momentum_update(params, grads, state_[0].second, lr, c.momentum, c.weight_decay,
-                      c.kind == OptimizerKind::nesterov);
-      return;
-    case OptimizerKind::adam:
-    case OptimizerKind::adamw:
-      adam_update(params, grads, state_[0].second, state_[1].second,
-                  {.lr = lr,
-                   .beta1 = c.beta1,
-                   .beta2 = c.beta2,
-                   .eps = c.eps,
-                   .weight_decay = c.weight_decay,
-                   .decoupled = c.kind == OptimizerKind::adamw,
-                   .step = step_count_});
-      return;
-  }
+  return update_scalars(config_, lr, step_count_);
+}
+
+std::span<float> Optimizer::state_buffer(size_t i) {
+  if (i >= state_.size()) return {};
+  return state_[i].second;
 }
 
 void Optimizer::set_step_count(int64_t steps) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "runtime/optim/optimizer_config.h"
+#include "runtime/optim/update_math.h"
 
 namespace graphc::runtime {
 
@@ -27,6 +28,11 @@ class Optimizer {
   // schedule's value for this step; config().lr is only its base).
   void step(std::span<float> params, std::span<const float> grads, double lr);
 
+  // Counts an update and returns its scalars, for an executor that runs the
+  // update elsewhere (the CUDA executor's kernel) over its own copy of the
+  // parameters and of state_buffer(0..1).
+  graphc_update_scalars next_step(double lr);
+
   // Updates done so far; Adam's bias correction uses it.
   int64_t step_count() const { return step_count_; }
   void set_step_count(int64_t steps);  // when restoring a checkpoint
@@ -38,6 +44,8 @@ class Optimizer {
   std::vector<std::string> state_names() const;
   std::span<float> state(std::string_view name);
   std::span<const float> state(std::string_view name) const;
+  // The state buffers by position (state_names() order); empty past the end.
+  std::span<float> state_buffer(size_t i);
 
  private:
   size_t state_index(std::string_view name) const;

@@ -1,6 +1,7 @@
-// The per-element update rules of torch.optim, each one pass over a flat
-// parameter buffer, its gradient and its state. They are free functions on
-// spans so that every executor (and its tests) can share one definition; the
+// The update rules of torch.optim as passes over a flat parameter buffer,
+// its gradient and its state. The per-element arithmetic is
+// runtime/optim/update_math.h, shared with the CUDA update kernel; this is
+// where the host computes a step's scalars and runs the host loops. The
 // Optimizer class only owns the state and counts steps.
 //
 // Arithmetic is f32 per element, as PyTorch does it for f32 parameters; the
@@ -12,34 +13,22 @@
 #include <cstdint>
 #include <span>
 
+#include "runtime/optim/optimizer_config.h"
+#include "runtime/optim/update_math.h"
+
 namespace graphc::runtime {
 
-// torch.optim.SGD without momentum:  d = g + wd*p;  p -= lr*d.
-void sgd_update(std::span<float> params, std::span<const float> grads, double lr, double weight_decay);
+// The scalars of update number `step` (1 on the first: Adam's bias
+// correction) of `config` at learning rate `lr` (the schedule's value).
+graphc_update_scalars update_scalars(const OptimizerConfig& config, double lr, int64_t step);
 
-// torch.optim.SGD with momentum mu and dampening 0:
-//   d = g + wd*p;  buf = mu*buf + d;  p -= lr * (nesterov ? d + mu*buf : buf).
-// PyTorch starts buf at d on the first step; a zero-initialised buf gives
-// exactly that, so there is no first-step special case.
-void momentum_update(std::span<float> params, std::span<const float> grads, std::span<float> momentum_buffer, double lr,
-                     double momentum, double weight_decay, bool nesterov);
+// How many state buffers a rule keeps: 0 (sgd), 1 (momentum_buffer) or 2
+// (exp_avg, exp_avg_sq).
+int update_state_buffers(const graphc_update_scalars& s);
 
-struct AdamHyper {
-  double lr;
-  double beta1;
-  double beta2;
-  double eps;
-  double weight_decay;
-  bool decoupled;  // AdamW: p *= 1 - lr*wd before the update, no L2 term
-  int64_t step;    // 1 on the first update (bias correction)
-};
-
-// torch.optim.Adam / AdamW (amsgrad off):
-//   p *= 1 - lr*wd                    (AdamW only)
-//   d = g + wd*p                      (Adam only)
-//   m = b1*m + (1-b1)*d;  v = b2*v + (1-b2)*d*d
-//   p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)
-void adam_update(std::span<float> params, std::span<const float> grads, std::span<float> exp_avg,
-                 std::span<float> exp_avg_sq, const AdamHyper& h);
+// One update on the host. `state0` and `state1` are the rule's state
+// buffers in the order above (empty when it has fewer).
+void apply_update(const graphc_update_scalars& s, std::span<float> params, std::span<const float> grads,
+                  std::span<float> state0, std::span<float> state1);
 
 }  // namespace graphc::runtime

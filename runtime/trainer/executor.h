@@ -5,6 +5,13 @@
 // the loop, the optimizer and the checkpoints never depend on the backend.
 // The reference interpreter is the first implementation; compiled CPU and
 // CUDA executors implement the same interface.
+//
+// A training run also hands the parameters and the optimizer to the
+// executor (adopt), so that one which keeps them in memory of its own (the
+// CUDA executor, on the device) runs whole steps there, update included,
+// and copies them back only when the run needs them on the host (gather:
+// before a checkpoint, at the end). Executors that work on the store's own
+// buffers need none of that: the defaults below are theirs.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +23,7 @@
 
 #include "runtime/cpu/kernel_abi.h"
 #include "runtime/data/batch.h"
+#include "runtime/optim/optimizer.h"
 #include "runtime/program.h"
 #include "runtime/trainer/parameter_store.h"
 
@@ -41,6 +49,31 @@ class Executor {
   // The eval graph on `batch`. When `logits` is not null it receives the
   // prediction output, [B, K] row-major.
   virtual StepResult eval_step(const data::Batch& batch, const ParameterStore& store, std::vector<float>* logits) = 0;
+
+  // From now on the executor may hold the store's values and gradients and
+  // the optimizer's state in its own memory: train_step, eval_step and
+  // update then read and write that copy, and the store and the optimizer's
+  // state on the host are current only after gather(). Call it again after
+  // changing them on the host (a restored checkpoint). Without it (the
+  // tests, --check-against) every step reads and writes the store as above.
+  virtual void adopt(const ParameterStore& store, Optimizer& optimizer);
+
+  // The optimizer's update after a train_step, at learning rate `lr`. When
+  // max_norm > 0 the updated gradients are first clipped to that 2-norm
+  // (torch.nn.utils.clip_grad_norm_) and the norm before clipping is
+  // returned; when it is not finite nothing is updated and the step is not
+  // counted, for the caller to report.
+  virtual std::optional<double> update(Optimizer& optimizer, double lr, double max_norm, ParameterStore& store);
+
+  // The adopted copy back into the store (values, gradients) and the
+  // optimizer's state; nothing to do for an executor that never copied them.
+  virtual void gather(ParameterStore& store, Optimizer& optimizer);
+
+  // Whether the executor keeps this data set's pixels in its own memory and
+  // makes the inputs of its deferred batches (data::BatchOptions::
+  // defer_pixels) itself. By default it does not: batches must carry their
+  // inputs.
+  virtual bool hold_data(const data::Dataset& ds);
 };
 
 // The reference interpreter as an executor (runtime/trainer/interpreter_executor.cpp).

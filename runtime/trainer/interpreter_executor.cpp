@@ -63,6 +63,7 @@ class GraphBinding {
   TensorMap& feed(const data::Batch& batch, const ParameterStore& store, uint64_t seed) {
     const int64_t b = batch.size();
     data_->shape = batch.input_shape;
+    GRAPHC_ASSERT(batch.pixel_recipe == nullptr, "a deferred batch reached the interpreter");
     data_->data.assign(batch.inputs.begin(), batch.inputs.end());
     if (label_ != nullptr) {
       label_->shape = label_type_.shape.with_batch(b);

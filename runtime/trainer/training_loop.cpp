@@ -9,7 +9,6 @@
 #include <memory>
 
 #include "runtime/data/background_batches.h"
-#include "runtime/optim/grad_clip.h"
 #include "runtime/optim/optimizer.h"
 #include "runtime/philox.h"
 #include "runtime/trainer/executor.h"
@@ -68,6 +67,7 @@ class TrainingRun {
       }
     }
     if (!outcome_.interrupted) final_evaluation();
+    executor_->gather(*store_, *optimizer_);
     outcome_.position = pos_;
     outcome_.parameters = std::move(*store_);
     return std::move(outcome_);
@@ -120,6 +120,10 @@ class TrainingRun {
       metrics_.start_new();
       if (!options_.init_from.empty()) progress_.line(init_from_weights(options_.init_from, *store_).str());
     }
+    executor_->adopt(*store_, *optimizer_);
+    // Batches leave their pixels to an executor that holds every data set the run reads.
+    if (executor_->hold_data(data_.train) && (!data_.test || executor_->hold_data(*data_.test)))
+      data_.train_batches.defer_pixels = data_.eval_batches.defer_pixels = true;
   }
 
   void print_header() {
@@ -203,14 +207,11 @@ class TrainingRun {
     if (!std::isfinite(r.loss))
       throw Error(cat("loss is ", nonfinite_name(r.loss), " at step ", pos_.step + 1, " (epoch ", epoch + 1,
                       "); try a lower --lr or --clip-grad-norm"));
-    if (options_.clip_grad_norm > 0) {
-      const double norm = clip_grad_norm(store_->updated_gradients(), options_.clip_grad_norm);
-      if (!std::isfinite(norm))
-        throw Error(cat("gradient norm is ", nonfinite_name(norm), " at step ", pos_.step + 1, " (epoch ", epoch + 1,
-                        ")"));
-    }
     const double lr = schedule_.lr_at(pos_.step, total_steps_, steps_per_epoch_);
-    optimizer_->step(store_->updated_values(), store_->updated_gradients(), lr);
+    const std::optional<double> norm = executor_->update(*optimizer_, lr, options_.clip_grad_norm, *store_);
+    if (norm && !std::isfinite(*norm))
+      throw Error(cat("gradient norm is ", nonfinite_name(*norm), " at step ", pos_.step + 1, " (epoch ", epoch + 1,
+                      ")"));
 
     pos_.step += 1;
     pos_.epoch_step += 1;
@@ -220,7 +221,10 @@ class TrainingRun {
     if (r.correct) pos_.epoch_correct += *r.correct;
   }
 
-  void save() { save_checkpoint(options_.checkpoint, identity_, *store_, *optimizer_, options_.seed, pos_); }
+  void save() {
+    executor_->gather(*store_, *optimizer_);
+    save_checkpoint(options_.checkpoint, identity_, *store_, *optimizer_, options_.seed, pos_);
+  }
 
   int64_t eval_batch_size() const { return std::max<int64_t>(1, std::min(program_.recipe.eval_batch_size, program_.max_batch)); }
 

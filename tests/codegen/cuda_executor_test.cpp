@@ -13,9 +13,12 @@
 #include <dlfcn.h>
 
 #include <cmath>
-#include <filesystem>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <random>
+#include <sstream>
 
 #include "codegen/compile_cpu.h"
 #include "codegen/cuda/cuda_emitter.h"
@@ -23,6 +26,9 @@
 #include "codegen/cuda/cuda_launch_plan.h"
 #include "runtime/cuda/cublas_abi.h"
 #include "runtime/cuda/cuda_availability.h"
+#include "runtime/cuda/device_kernels.h"
+#include "runtime/file_io.h"
+#include "runtime/trainer/training_loop.h"
 #include "tests/codegen/executor_test_util.h"
 #include "tests/runtime/trainer_test_util.h"
 #include "tests/scoped_env.h"
@@ -52,6 +58,11 @@ std::string host_module(const CompiledCpuProgram& kernels, const cuda::CudaModul
                   f.name, "(void** p, unsigned grid, unsigned block) {\n  gc_host_launch(grid, block, [&] { ", f.name,
                   "(", args, "); });\n}\n");
   }
+  for (const runtime::cuda::DeviceKernel& d : runtime::cuda::kDeviceKernels)
+    source += cat("extern \"C\" int host_", d.name, "_params = 1;\n", "extern \"C\" unsigned host_", d.name,
+                  "_param_bytes[] = {sizeof(", d.args_type, ")};\n", "extern \"C\" void host_", d.name,
+                  "(void** p, unsigned grid, unsigned block) {\n  gc_host_launch(grid, block, [&] { ", d.name, "(*(",
+                  d.args_type, "*)p[0]); });\n}\n");
   const std::string cpp = dir.file("kernels.cpp"), so = dir.file("kernels.so");
   std::ofstream(cpp) << source;
   const std::string command = cat("c++ -std=c++20 -O1 -U_FORTIFY_SOURCE -fPIC -shared -w -include ", GRAPHC_HOST_KERNEL_SHIM,
@@ -137,6 +148,177 @@ TEST_F(EmulatedCuda, TrainerChecksAgainstTheInterpreterAndTrainsLikeTheCpu) {
   };
   EXPECT_FALSE(test_acc(gpu.out).empty()) << gpu.out;
   EXPECT_EQ(test_acc(gpu.out), test_acc(reference.out)) << gpu.out << "\n---\n" << reference.out;
+}
+
+bool same_bits(std::span<const float> a, std::span<const float> b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size_bytes()) == 0;
+}
+
+// The update kernel (runtime/cuda/device_kernels.cu) against the host's
+// loops, rule by rule: three steps over the same gradients from the same
+// values give the same bits, values and state; with clipping (whose norm
+// sums in another fixed order) the same norm and values within rounding.
+TEST_F(EmulatedCuda, DeviceUpdateGivesTheHostOptimizersBits) {
+  const EmulatedTrainer t = emulated_trainer(tiny_classifier_program(), dir_);
+  using runtime::OptimizerKind;
+  struct Case {
+    OptimizerKind kind;
+    double momentum, weight_decay, max_norm;
+  };
+  const Case cases[] = {{OptimizerKind::sgd, 0, 0, 0},        {OptimizerKind::sgd, 0, 0.01, 0},
+                        {OptimizerKind::momentum, 0.9, 0, 0}, {OptimizerKind::nesterov, 0.9, 0.01, 0},
+                        {OptimizerKind::adam, 0, 0, 0},       {OptimizerKind::adam, 0, 0.01, 0},
+                        {OptimizerKind::adamw, 0, 0.01, 0},   {OptimizerKind::adam, 0, 0, 0.05},
+                        {OptimizerKind::momentum, 0.9, 0, 0.05}};
+  for (const Case& c : cases) {
+    SCOPED_TRACE(cat(runtime::optimizer_kind_name(c.kind), " wd ", c.weight_decay, " clip ", c.max_norm));
+    runtime::ParameterStore store(t.program.train, {});
+    store.initialize(t.program.train, 1);
+    std::mt19937 random(11);
+    std::normal_distribution<float> normal(0, 0.3f);
+    for (float& g : store.gradients()) g = normal(random);
+    const std::vector<float> gradients(store.gradients().begin(), store.gradients().end());
+    runtime::ParameterStore host = store;
+    runtime::OptimizerConfig config;
+    config.kind = c.kind;
+    config.momentum = c.momentum;
+    config.weight_decay = c.weight_decay;
+    runtime::Optimizer on_device(config, store.updated_size()), on_host(config, store.updated_size());
+    auto gpu = runtime::make_executor(t.program, store, {"cuda", 1}, t.code());
+    auto reference = runtime::make_executor(t.program, host, {"interpreter", 1}, {});
+    gpu->adopt(store, on_device);
+    for (int step = 1; step <= 3; ++step) {
+      std::copy(gradients.begin(), gradients.end(), host.gradients().begin());  // the host clips in place
+      const std::optional<double> got = gpu->update(on_device, 0.05 / step, c.max_norm, store);
+      const std::optional<double> want = reference->update(on_host, 0.05 / step, c.max_norm, host);
+      ASSERT_EQ(got.has_value(), c.max_norm > 0);
+      ASSERT_EQ(want.has_value(), c.max_norm > 0);
+      if (got) {
+        EXPECT_NEAR(*got, *want, 1e-12 * *want);
+      }
+    }
+    gpu->gather(store, on_device);
+    EXPECT_EQ(on_device.step_count(), 3);
+    EXPECT_TRUE(same_bits(store.gradients(), gradients)) << "the graph's gradients, unclipped, come back";
+    if (c.max_norm > 0) {
+      expect_close(store.values(), host.values(), "values after clipped updates");
+      continue;
+    }
+    EXPECT_TRUE(same_bits(store.values(), host.values()));
+    for (const std::string& name : on_host.state_names())
+      EXPECT_TRUE(same_bits(on_device.state(name), on_host.state(name))) << name;
+  }
+}
+
+// A NaN gradient under clipping: the norm says so and nothing changes.
+TEST_F(EmulatedCuda, DeviceUpdateLeavesEverythingWhenTheNormIsNotFinite) {
+  const EmulatedTrainer t = emulated_trainer(tiny_classifier_program(), dir_);
+  runtime::ParameterStore store(t.program.train, {});
+  store.initialize(t.program.train, 1);
+  std::fill(store.gradients().begin(), store.gradients().end(), 0.5f);
+  store.updated_gradients()[3] = std::nanf("");
+  const std::vector<float> before(store.values().begin(), store.values().end());
+  runtime::OptimizerConfig config;
+  config.kind = runtime::OptimizerKind::adam;
+  runtime::Optimizer optimizer(config, store.updated_size());
+  auto gpu = runtime::make_executor(t.program, store, {"cuda", 1}, t.code());
+  gpu->adopt(store, optimizer);
+  const std::optional<double> norm = gpu->update(optimizer, 0.1, 1.0, store);
+  ASSERT_TRUE(norm.has_value());
+  EXPECT_TRUE(std::isnan(*norm));
+  EXPECT_EQ(optimizer.step_count(), 0);
+  gpu->gather(store, optimizer);
+  EXPECT_TRUE(same_bits(store.values(), before));
+}
+
+// The whole run on the device (adopted parameters, the update kernel, the
+// norm kernels): interrupted and resumed from a checkpoint it ends with the
+// bits of an uninterrupted run, so adopt and gather move everything a step
+// depends on (values, Adam's state, the running statistics).
+TEST_F(EmulatedCuda, ResumedRunOnTheDeviceReachesTheBitsOfAnUninterruptedOne) {
+  write_tiny_mnist(dir_.path().string(), 60, 30);
+  const EmulatedTrainer t = emulated_trainer(tiny_classifier_program(), dir_);
+  const auto train = [&](const std::string& checkpoint, int64_t stop_at) {
+    std::vector<std::string> args{"--data",  dir_.path().string(), "--device",         "cuda", "--optimizer", "adam",
+                                  "--lr",    "0.01",               "--clip-grad-norm", "0.5",  "--seed",      "5",
+                                  "--epochs", "2",                 "--checkpoint",     checkpoint};
+    if (stop_at > 0) {
+      std::vector<std::string> first = args;
+      first.insert(first.end(), {"--checkpoint-every", "5"});
+      runtime::TrainerHooks stop;
+      stop.stop_after_step = [&](const runtime::RunPosition& p) { return p.step == stop_at; };
+      std::ostringstream out;
+      const runtime::TrainingOutcome interrupted =
+          runtime::train(t.program, runtime::parse_trainer_args(t.program, first), out, false, stop, t.code());
+      EXPECT_TRUE(interrupted.interrupted);
+      args.insert(args.end(), {"--resume", checkpoint});
+    }
+    std::ostringstream out;
+    runtime::TrainingOutcome done =
+        runtime::train(t.program, runtime::parse_trainer_args(t.program, args), out, false, {}, t.code());
+    EXPECT_NE(out.str().find("compiled kernels on cuda"), std::string::npos) << out.str();
+    return std::make_pair(std::move(*done.parameters), runtime::read_file(checkpoint));
+  };
+  const auto straight = train(dir_.file("straight.safetensors"), 0);
+  const auto resumed = train(dir_.file("resumed.safetensors"), 7);
+  EXPECT_TRUE(same_bits(resumed.first.values(), straight.first.values()));
+  EXPECT_EQ(resumed.second, straight.second) << "parameters, optimizer state and position";
+}
+
+// A data set held on the device: a deferred batch (indices, draws, the
+// channel tables) gives the very inputs the host assembles, so the same
+// loss and gradients to the bit, with each padding mode, flips, and none.
+TEST_F(EmulatedCuda, BatchesBuiltFromHeldPixelsAreTheHostsBatches) {
+  const EmulatedTrainer t = emulated_trainer(testing::zoo_program("lenet", 4), dir_);
+  runtime::data::Dataset ds;
+  ds.source = "synthetic images";
+  ds.count = 9;
+  ds.sample_shape = Shape({3, 32, 32});
+  std::mt19937 random(5);
+  ds.pixels.resize(static_cast<size_t>(ds.count * ds.sample_numel()));
+  for (uint8_t& p : ds.pixels) p = static_cast<uint8_t>(random() & 0xff);
+  for (int64_t i = 0; i < ds.count; ++i) ds.labels.push_back(static_cast<int32_t>(i % 10));
+  ds.num_classes = 10;
+  runtime::ParameterStore store(t.program.train, {});
+  store.initialize(t.program.train, 3);
+  auto gpu = runtime::make_executor(t.program, store, {"cuda", 1}, t.code());
+  ASSERT_TRUE(gpu->hold_data(ds));
+  runtime::data::Dataset features;
+  features.source = "features";
+  features.count = 1;
+  features.sample_shape = Shape({2});
+  features.features = {1, 2};
+  EXPECT_FALSE(gpu->hold_data(features)) << "only pixels are held";
+
+  using runtime::data::PadMode;
+  const runtime::data::Augmentation augmentations[] = {{4, PadMode::reflect, true}, {3, PadMode::zeros, false}, {}};
+  const std::vector<uint32_t> indices = {8, 2, 5, 0};
+  for (const runtime::data::Augmentation& augmentation : augmentations) {
+    SCOPED_TRACE(cat("padding ", augmentation.crop_padding, augmentation.pad_mode == PadMode::reflect ? " reflect" : "",
+                     augmentation.horizontal_flip ? " flip" : ""));
+    runtime::data::BatchOptions on_host;
+    on_host.normalization = {{0.49f, 0.48f, 0.45f}, {0.25f, 0.24f, 0.26f}};
+    on_host.augmentation = augmentation;
+    on_host.augment_seed = 17;
+    runtime::data::BatchOptions deferred = on_host;
+    deferred.defer_pixels = true;
+    runtime::data::Batch host_batch, device_batch;
+    runtime::data::BatchAssembler(ds, on_host).assemble(indices, 3, host_batch);
+    runtime::data::BatchAssembler(ds, deferred).assemble(indices, 3, device_batch);
+    ASSERT_TRUE(device_batch.inputs.empty());
+    ASSERT_NE(device_batch.pixel_recipe, nullptr);
+    EXPECT_EQ(device_batch.labels, host_batch.labels);
+
+    runtime::ParameterStore from_host = store, from_device = store;
+    const runtime::StepResult want = gpu->train_step(host_batch, 42, from_host);
+    const runtime::StepResult got = gpu->train_step(device_batch, 42, from_device);
+    EXPECT_EQ(got.loss, want.loss);
+    EXPECT_TRUE(same_bits(from_device.gradients(), from_host.gradients()));
+    std::vector<float> want_logits, got_logits;
+    gpu->eval_step(host_batch, store, &want_logits);
+    gpu->eval_step(device_batch, store, &got_logits);
+    EXPECT_TRUE(same_bits(got_logits, want_logits));
+  }
 }
 
 // A zoo model's training and eval steps against the interpreter, on

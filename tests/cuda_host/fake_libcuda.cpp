@@ -10,7 +10,9 @@
 //   tests/cuda_host/host_kernel_shim.h, plus one entry point per __global__
 //   function that the test generates: `void host_<name>(void** params,
 //   unsigned grid, unsigned block)` and `int host_<name>_params` (the
-//   number of 8-byte parameters: the kernel's buffers, then n).
+//   number of parameters: the kernel's buffers, then n; 8 bytes each unless
+//   `unsigned host_<name>_param_bytes[]` gives their sizes, as for the
+//   device kernels that take one struct: runtime/cuda/device_kernels.h).
 // - A stream runs its work at once; a capturing stream records it instead,
 //   copying kernel parameters at record time as the real driver does, and a
 //   graph launch replays the record.
@@ -38,7 +40,7 @@ using namespace graphc::runtime::cuda;
 struct CUctx_st {};
 struct CUfunc_st {
   void (*entry)(void** params, unsigned grid, unsigned block);
-  int params;
+  std::vector<unsigned> param_bytes;
 };
 struct CUmod_st {
   void* library;
@@ -162,8 +164,12 @@ CUresult cuModuleGetFunction(CUfunction* function, CUmodule module, const char* 
   void* fn = dlsym(module->library, entry.c_str());
   void* params = dlsym(module->library, (entry + "_params").c_str());
   if (fn == nullptr || params == nullptr) return kNotFound;
+  const int count = *static_cast<int*>(params);
+  std::vector<unsigned> bytes(static_cast<size_t>(count), 8);
+  if (auto* sizes = static_cast<const unsigned*>(dlsym(module->library, (entry + "_param_bytes").c_str())))
+    bytes.assign(sizes, sizes + count);
   module->functions.push_back(std::make_unique<CUfunc_st>(
-      CUfunc_st{reinterpret_cast<void (*)(void**, unsigned, unsigned)>(fn), *static_cast<int*>(params)}));
+      CUfunc_st{reinterpret_cast<void (*)(void**, unsigned, unsigned)>(fn), std::move(bytes)}));
   *function = module->functions.back().get();
   return kCudaSuccess;
 }
@@ -175,11 +181,14 @@ CUresult cuLaunchKernel(CUfunction function, unsigned int grid_x, unsigned int g
       shared_bytes != 0 || extra != nullptr || params == nullptr)
     return kInvalidValue;
   // Parameters are copied when the launch is made, as the driver does.
-  std::vector<uint64_t> values(static_cast<size_t>(function->params));
-  for (size_t i = 0; i < values.size(); ++i) std::memcpy(&values[i], params[i], sizeof(uint64_t));
+  std::vector<std::vector<uint64_t>> values;
+  for (size_t i = 0; i < function->param_bytes.size(); ++i) {
+    values.emplace_back((function->param_bytes[i] + 7) / 8);
+    std::memcpy(values.back().data(), params[i], function->param_bytes[i]);
+  }
   return enqueue(stream, [function, values, grid_x, block_x]() mutable {
     std::vector<void*> pointers;
-    for (uint64_t& v : values) pointers.push_back(&v);
+    for (std::vector<uint64_t>& v : values) pointers.push_back(v.data());
     function->entry(pointers.data(), grid_x, block_x);
   });
 }
