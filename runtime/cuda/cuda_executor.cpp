@@ -62,7 +62,7 @@ class GraphRunner {
     std::map<std::string, const CudaKernelLaunches*> launches_of;
     for (const CudaKernelLaunches& k : cuda.kernels) launches_of[k.kernel] = &k;
     std::vector<const CudaKernelLaunches*> call_launches;
-    int64_t packed_a = 0, packed_b = 0;
+    int64_t packed_a = 0, packed_b = 0, rounded_a = 0, rounded_b = 0;
     for (const BoundCall& call : bound_.calls()) {
       auto it = launches_of.find(call.kernel);
       if (it == launches_of.end())
@@ -72,10 +72,16 @@ class GraphRunner {
         if (l.cublas) {
           packed_a = std::max(packed_a, l.cublas->packed_a_elements(max_batch));
           packed_b = std::max(packed_b, l.cublas->packed_b_elements(max_batch));
+          const auto [a16, b16] = blas.bf16_elements(*l.cublas, max_batch);
+          rounded_a = std::max(rounded_a, a16);
+          rounded_b = std::max(rounded_b, b16);
         }
     }
     packed_a_ = DeviceMemory(session.driver(), static_cast<size_t>(packed_a) * sizeof(float), "packed GEMM operands");
     packed_b_ = DeviceMemory(session.driver(), static_cast<size_t>(packed_b) * sizeof(float), "packed GEMM operands");
+    constexpr size_t kBf16Bytes = 2;
+    rounded_a_ = DeviceMemory(session.driver(), static_cast<size_t>(rounded_a) * kBf16Bytes, "bf16 GEMM operands");
+    rounded_b_ = DeviceMemory(session.driver(), static_cast<size_t>(rounded_b) * kBf16Bytes, "bf16 GEMM operands");
     for (size_t i = 0; i < call_launches.size(); ++i) {
       Call c;
       for (const BoundRef& r : bound_.calls()[i].refs) c.arguments.push_back(address(r, parameters));
@@ -176,7 +182,7 @@ class GraphRunner {
         };
         pack(l.pack_a, g.packed_a, packed_a);
         pack(l.pack_b, g.packed_b, packed_b);
-        blas_.gemm(g, c.arguments, n, {packed_a, packed_b});
+        blas_.gemm(g, c.arguments, n, {packed_a, packed_b, rounded_a_.address(), rounded_b_.address()});
       }
     }
   }
@@ -208,7 +214,7 @@ class GraphRunner {
   const DeviceSession& session_;
   const BlasSession& blas_;
   const int64_t max_blocks_;
-  DeviceMemory arena_, scratch_, packed_a_, packed_b_;
+  DeviceMemory arena_, scratch_, packed_a_, packed_b_, rounded_a_, rounded_b_;
   std::vector<DeviceMemory> inputs_;
   std::vector<Call> calls_;
   std::vector<CUdeviceptr> outputs_;

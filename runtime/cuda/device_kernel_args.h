@@ -61,4 +61,13 @@ struct graphc_pixels_args {
   int reflect;        // reflect padding, else zeros
 };
 
+// graphc_round_bf16: to[i] = from[i] rounded to bfloat16 (to nearest,
+// ties to even; NaN stays a quiet NaN), for i < count: a GEMM operand for
+// --precision bf16 (runtime/cuda/cublas_gemm.h).
+struct graphc_bf16_args {
+  const float* from;
+  unsigned short* to;
+  long long count;
+};
+
 #endif  // GRAPHC_RUNTIME_CUDA_DEVICE_KERNEL_ARGS_H

@@ -98,3 +98,19 @@ extern "C" __global__ void __launch_bounds__(256) graphc_build_pixels(graphc_pix
     a.out[e] = a.tables[c * 256 + v];
   }
 }
+
+// Bit arithmetic rather than cuda_bf16.h, which NVRTC would need the
+// toolkit's headers for: adding 0x7fff plus the kept part's lowest bit
+// rounds to nearest with ties to even; a NaN is made quiet instead (the
+// rounding could carry it into infinity).
+__device__ __forceinline__ unsigned short graphc_bf16_bits(float x) {
+  const unsigned int u = __float_as_uint(x);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((u >> 16) | 0x0040u);
+  return (unsigned short)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+extern "C" __global__ void __launch_bounds__(256) graphc_round_bf16(graphc_bf16_args a) {
+  const long long stride = (long long)gridDim.x * blockDim.x;
+  for (long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x; i < a.count; i += stride)
+    a.to[i] = graphc_bf16_bits(a.from[i]);
+}

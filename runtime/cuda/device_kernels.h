@@ -21,6 +21,8 @@ inline constexpr DeviceKernel kUpdateKernel{"graphc_update", "graphc_update_args
 inline constexpr DeviceKernel kGradSumsqKernel{"graphc_grad_sumsq", "graphc_norm_args", sizeof(graphc_norm_args)};
 inline constexpr DeviceKernel kGradNormKernel{"graphc_grad_norm", "graphc_norm_args", sizeof(graphc_norm_args)};
 inline constexpr DeviceKernel kPixelsKernel{"graphc_build_pixels", "graphc_pixels_args", sizeof(graphc_pixels_args)};
-inline constexpr DeviceKernel kDeviceKernels[] = {kUpdateKernel, kGradSumsqKernel, kGradNormKernel, kPixelsKernel};
+inline constexpr DeviceKernel kBf16Kernel{"graphc_round_bf16", "graphc_bf16_args", sizeof(graphc_bf16_args)};
+inline constexpr DeviceKernel kDeviceKernels[] = {kUpdateKernel, kGradSumsqKernel, kGradNormKernel, kPixelsKernel,
+                                                  kBf16Kernel};
 
 }  // namespace graphc::runtime::cuda

@@ -88,9 +88,20 @@ struct LinkedCode {
 
 // How f32 matrix products run on the GPU: tf32 (the default, as PyTorch's
 // allow_tf32 for convolutions) rounds the operands to TF32 inside cuBLAS's
-// tensor-core GEMMs, fp32 keeps full f32. The CPU is always fp32.
-enum class MatmulPrecision { fp32, tf32 };
-inline const char* matmul_precision_name(MatmulPrecision p) { return p == MatmulPrecision::tf32 ? "tf32" : "fp32"; }
+// tensor-core GEMMs, fp32 keeps full f32, bf16 rounds each GEMM's operands
+// to bfloat16 (to nearest even) for bf16 tensor cores that accumulate in
+// f32 into f32 outputs, as autocast's matmuls and convolutions do; the
+// parameters, the optimizer and every other kernel stay f32 (the master
+// weights). The CPU is always fp32.
+enum class MatmulPrecision { fp32, tf32, bf16 };
+inline const char* matmul_precision_name(MatmulPrecision p) {
+  switch (p) {
+    case MatmulPrecision::fp32: return "fp32";
+    case MatmulPrecision::tf32: return "tf32";
+    case MatmulPrecision::bf16: return "bf16";
+  }
+  return "?";
+}
 
 struct ExecutorOptions {
   std::string device = "cpu";  // cpu | cuda | interpreter

@@ -118,18 +118,23 @@ std::vector<Flag> flag_table(const Program& program) {
        "where the steps run: cpu runs the compiled CPU kernels, cuda the CUDA kernels on the GPU (trainers built "
        "with graphc --target cuda), interpreter the reference interpreter",
        [](TrainerOptions& o, std::string_view v) { o.device = parse_device("device", v); }},
-      {"precision", "tf32|fp32",
-       "f32 matrix products on the GPU: tf32 rounds GEMM operands to TF32 on tensor cores, fp32 keeps full f32",
+      {"precision", "tf32|fp32|bf16",
+       "matrix products on the GPU: tf32 rounds GEMM operands to TF32 on tensor cores, fp32 keeps full f32, bf16 "
+       "rounds them to bfloat16 (f32 accumulation, f32 parameters and everything else)",
        [](TrainerOptions& o, std::string_view v) {
-         if (v != "tf32" && v != "fp32") bad_value("precision", v, "tf32 or fp32");
-         o.precision = v == "tf32" ? MatmulPrecision::tf32 : MatmulPrecision::fp32;
+         for (MatmulPrecision p : {MatmulPrecision::tf32, MatmulPrecision::fp32, MatmulPrecision::bf16})
+           if (v == matmul_precision_name(p)) {
+             o.precision = p;
+             return;
+           }
+         bad_value("precision", v, "tf32, fp32 or bf16");
        }},
       {"check-against", "cpu|cuda|interpreter",
        "do not train: run one training and one eval step on --device and on this device from the same "
        "parameters and batch, compare every output, exit 1 if any differs beyond --check-tolerance",
        [](TrainerOptions& o, std::string_view v) { o.check_against = parse_device("check-against", v); }},
       {"check-tolerance", "X", "largest difference --check-against accepts, as a fraction of each tensor's scale "
-       "(default 1e-4; 1e-2 against cuda with tf32 GEMMs)",
+       "(default 1e-4; against cuda 1e-2 with tf32 GEMMs, 5e-2 with bf16)",
        [](TrainerOptions& o, std::string_view v) { o.check_tolerance = parse_at_least("check-tolerance", v, 0, true); }},
       {"threads", "N", "threads for the compiled kernels and for decoding data (0 = all cores)",
        [](TrainerOptions& o, std::string_view v) {
@@ -212,9 +217,15 @@ std::string default_value(const TrainerOptions& d, const std::string& flag) {
 
 double check_tolerance_for(const TrainerOptions& options) {
   if (options.check_tolerance) return *options.check_tolerance;
-  const bool tf32 =
-      options.precision == MatmulPrecision::tf32 && (options.device == "cuda" || options.check_against == "cuda");
-  return tf32 ? 1e-2 : 1e-4;
+  // A bfloat16 operand keeps 8 bits of mantissa (a relative error up to
+  // 2^-9 each), TF32 10; the sums and the layers after them add more.
+  if (options.device != "cuda" && options.check_against != "cuda") return 1e-4;
+  switch (options.precision) {
+    case MatmulPrecision::fp32: return 1e-4;
+    case MatmulPrecision::tf32: return 1e-2;
+    case MatmulPrecision::bf16: return 5e-2;
+  }
+  return 1e-4;
 }
 
 ExecutorOptions executor_options(const TrainerOptions& options) {

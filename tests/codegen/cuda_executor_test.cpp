@@ -368,6 +368,61 @@ TEST_F(EmulatedCuda, LenetStepsMatchTheInterpreter) {
   EXPECT_GT(fake_cublas_gemms(runtime::cuda::kCublasCompute32FFastTf32), before);
 }
 
+// Within `tolerance` of the reference's scale (backend_check's rule).
+void expect_within_scale(std::span<const float> got, std::span<const float> want, double tolerance,
+                         const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  double error = 0, scale = 1e-2;
+  for (size_t i = 0; i < want.size(); ++i) {
+    error = std::max(error, std::fabs(static_cast<double>(got[i]) - want[i]));
+    scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
+  }
+  EXPECT_LE(error, tolerance * scale) << what << ": scale " << scale;
+}
+
+int fake_cublas_bf16_gemms() {
+  void* library = dlopen(GRAPHC_FAKE_LIBCUDA, RTLD_NOW | RTLD_NOLOAD);
+  if (library == nullptr) return 0;
+  auto count = reinterpret_cast<int (*)()>(dlsym(library, "graphc_fake_cublas_bf16_gemms"));
+  return count != nullptr ? count() : 0;
+}
+
+// --precision bf16: every cuBLAS GEMM (lenet: convolutions through packed
+// windows, their batch-reduced weight gradients, the linear layers) reads
+// bfloat16 copies of its operands, so the step is close to the
+// interpreter's but not the f32 one, and the check passes at its tolerance.
+TEST_F(EmulatedCuda, Bf16GemmsRoundTheirOperandsAndStayClose) {
+  const EmulatedTrainer t = emulated_trainer(testing::zoo_program("lenet", 3), dir_);
+  runtime::ParameterStore initial(t.program.train, {});
+  initial.initialize(t.program.train, 7);
+  auto bf16 = runtime::make_executor(t.program, initial, {"cuda", 1, runtime::MatmulPrecision::bf16}, t.code());
+  auto fp32 = runtime::make_executor(t.program, initial, {"cuda", 1, runtime::MatmulPrecision::fp32}, t.code());
+  auto reference = runtime::make_executor(t.program, initial, {"interpreter", 1}, {});
+  const runtime::data::Batch batch = random_batch(t.program, 3, 3);
+  runtime::ParameterStore rounded = initial, full = initial, want = initial;
+  const int before = fake_cublas_bf16_gemms();
+  const runtime::StepResult r = bf16->train_step(batch, 42, rounded);
+  EXPECT_GT(fake_cublas_bf16_gemms(), before);
+  fp32->train_step(batch, 42, full);
+  const runtime::StepResult w = reference->train_step(batch, 42, want);
+  EXPECT_NEAR(r.loss, w.loss, 5e-2 * std::max(1.0, std::fabs(w.loss)));
+  expect_within_scale(rounded.gradients(), want.gradients(), 5e-2, "gradients");
+  EXPECT_FALSE(same_bits(rounded.gradients(), full.gradients())) << "bf16 rounds what fp32 keeps";
+
+  write_tiny_mnist(dir_.path().string(), 60, 30);
+  const TempDir other;  // a module of another path: the loader keeps lenet's open
+  // Without batch norm: its backward at 4 samples amplifies any rounding tenfold.
+  const EmulatedTrainer tiny = emulated_trainer(tiny_linear_program(), other);
+  const RunOutput check = run(tiny.program,
+                              {"--data", dir_.path().string(), "--device", "cuda", "--precision", "bf16",
+                               "--check-against", "interpreter"},
+                              tiny.code());
+  EXPECT_EQ(check.status, 0) << check.out << check.err;
+  EXPECT_NE(check.out.find("bf16 GEMMs against interpreter"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("tolerance 0.05 of each tensor's scale"), std::string::npos) << check.out;
+  EXPECT_NE(check.out.find("check passed"), std::string::npos) << check.out;
+}
+
 // The big models take minutes in emulation (cifar_cnn 45 s, resnet18 3 min
 // on two cores), too long for every run of the suite: opt in with
 // GRAPHC_SLOW_TESTS=1 (both passed when the executor was written).

@@ -24,21 +24,32 @@ namespace {
 
 constexpr cublasStatus_t kInvalidValue = 7;
 constexpr cublasStatus_t kNotSupported = 15;
+constexpr int kBf16Key = -1;  // gemm_counts()'s entry for bf16 operands
 
 std::map<int, int>& gemm_counts() {
   static std::map<int, int> counts;
   return counts;
 }
 
+// An operand element as cuBLAS reads it: f32, or bfloat16 (the high half of an f32).
+inline float element(const float* p, int64_t i) { return p[i]; }
+inline float element(const uint16_t* p, int64_t i) {
+  const uint32_t bits = uint32_t{p[i]} << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
 // C = alpha op(A) op(B) + beta C, column-major, m x n, inner k.
-void gemm(cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, float alpha, const float* A,
-          int lda, const float* B, int ldb, float beta, float* C, int ldc) {
+template <typename T>
+void gemm(cublasOperation_t transa, cublasOperation_t transb, int m, int n, int k, float alpha, const T* A,
+          int lda, const T* B, int ldb, float beta, float* C, int ldc) {
   for (int j = 0; j < n; ++j)
     for (int i = 0; i < m; ++i) {
       double sum = 0;
       for (int p = 0; p < k; ++p) {
-        const float a = transa == kCublasOpN ? A[i + static_cast<int64_t>(p) * lda] : A[p + static_cast<int64_t>(i) * lda];
-        const float b = transb == kCublasOpN ? B[p + static_cast<int64_t>(j) * ldb] : B[j + static_cast<int64_t>(p) * ldb];
+        const float a = element(A, transa == kCublasOpN ? i + static_cast<int64_t>(p) * lda : p + static_cast<int64_t>(i) * lda);
+        const float b = element(B, transb == kCublasOpN ? p + static_cast<int64_t>(j) * ldb : j + static_cast<int64_t>(p) * ldb);
         sum += static_cast<double>(a) * b;
       }
       float& c = C[i + static_cast<int64_t>(j) * ldc];
@@ -57,8 +68,10 @@ bool valid(cublasOperation_t transa, cublasOperation_t transb, int m, int n, int
 
 extern "C" {
 
-// How many GEMMs ran with this compute type (0 for the plain Sgemm entry points).
+// How many GEMMs ran with this compute type (0 for the plain Sgemm entry
+// points) on f32 operands, or with bf16 operands (any compute type).
 int graphc_fake_cublas_gemms(int compute_type) { return gemm_counts()[compute_type]; }
+int graphc_fake_cublas_bf16_gemms() { return gemm_counts()[kBf16Key]; }
 
 cublasStatus_t cublasGetProperty(libraryPropertyType type, int* value) {
   *value = type == kMajorVersion ? 13 : 0;
@@ -122,20 +135,24 @@ cublasStatus_t cublasGemmStridedBatchedEx(cublasHandle_t handle, cublasOperation
                                           long long strideB, const void* beta, void* C, cudaDataType Ctype, int ldc,
                                           long long strideC, int batch_count, cublasComputeType_t compute_type,
                                           cublasGemmAlgo_t) {
-  if (Atype != kCudaR32F || Btype != kCudaR32F || Ctype != kCudaR32F) return kNotSupported;
-  if (compute_type != kCublasCompute32F && compute_type != kCublasCompute32FFastTf32 &&
-      compute_type != kCublasCompute32FPedantic)
+  // f32 operands with any f32 compute type, or bf16 operands accumulated in f32 (as cuBLAS pairs them).
+  const bool bf16 = Atype == kCudaR16BF && Btype == kCudaR16BF;
+  if ((!bf16 && (Atype != kCudaR32F || Btype != kCudaR32F)) || Ctype != kCudaR32F) return kNotSupported;
+  if (compute_type != kCublasCompute32F && (bf16 || (compute_type != kCublasCompute32FFastTf32 &&
+                                                     compute_type != kCublasCompute32FPedantic)))
     return kNotSupported;
   if (!valid(transa, transb, m, n, k, lda, ldb, ldc) || batch_count < 0) return kInvalidValue;
-  ++gemm_counts()[compute_type];
+  ++gemm_counts()[bf16 ? kBf16Key : compute_type];
   const float a = *static_cast<const float*>(alpha), b = *static_cast<const float*>(beta);
-  const auto* pa = static_cast<const float*>(A);
-  const auto* pb = static_cast<const float*>(B);
   auto* pc = static_cast<float*>(C);
-  enqueue(handle->stream, [=] {
+  const auto run = [=](auto* pa, auto* pb) {
     for (int i = 0; i < batch_count; ++i)
       gemm(transa, transb, m, n, k, a, pa + i * strideA, lda, pb + i * strideB, ldb, b, pc + i * strideC, ldc);
-  });
+  };
+  if (bf16)
+    enqueue(handle->stream, [=] { run(static_cast<const uint16_t*>(A), static_cast<const uint16_t*>(B)); });
+  else
+    enqueue(handle->stream, [=] { run(static_cast<const float*>(A), static_cast<const float*>(B)); });
   return kCublasStatusSuccess;
 }
 

@@ -90,6 +90,11 @@ inline float __int_as_float(int bits) {
   std::memcpy(&f, &bits, sizeof f);
   return f;
 }
+inline unsigned int __float_as_uint(float f) {
+  unsigned int bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  return bits;
+}
 inline double __longlong_as_double(long long bits) {
   double d;
   std::memcpy(&d, &bits, sizeof d);

@@ -16,7 +16,8 @@
 #   c. every trainer: --device cuda --check-against interpreter with
 #      --precision fp32 (full f32 GEMMs, tolerance 1e-4; small batches: the
 #      interpreter is slow), then --check-against cpu with the default
-#      --precision tf32 (tolerance 1e-2), the mode trainings run in
+#      --precision tf32 (tolerance 1e-2), the mode trainings run in; lenet
+#      and cifar_cnn also with --precision bf16 against cpu (5e-2)
 #   d. short trainings on cuda (TF32 GEMMs), each beside the same run on
 #      cpu: mnist_mlp 1 epoch, lenet (its batch-4 recipe) 1 epoch cut by
 #      --max-steps; their test_acc
@@ -282,6 +283,12 @@ while read -r m data bi bc ci cc; do
   NOTE='check (passed|FAILED).*' step "check_${m}_cpu_tf32" "$cc" \
     "$BIN/train_$m" --data "$data" --device cuda --check-against cpu --batch-size "$bc"
 done <<< "$CHECKS"
+# --precision bf16 (operands rounded to bfloat16 in every cuBLAS GEMM), on
+# the two convolutional recipes, against cpu at its default 5e-2.
+for m in lenet cifar_cnn; do
+  NOTE='check (passed|FAILED).*' step "check_${m}_cpu_bf16" 40 \
+    "$BIN/train_$m" --data "$CIFAR" --device cuda --precision bf16 --check-against cpu --batch-size 30
+done
 
 # ---------------------------------------------------------------- d. trainings (cap 60 s each, ~25 s in all)
 # cuda, then the same run on cpu (16 cores): the test accuracies should be close.
