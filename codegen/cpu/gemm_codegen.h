@@ -103,6 +103,14 @@ class GemmEmitter {
   std::vector<llvm::Value*> transpose(std::vector<llvm::Value*> rows);
   // V[r, col0 .. col0+lanes) of the window operand at `image`, lanes >= valid being 0.
   llvm::Value* fetch_window(llvm::Value* image, llvm::Value* r, llvm::Value* col0, llvm::Value* valid);
+  // Row r = (c, ky, kx) of the window: its channel and the tap's offsets
+  // (ky * tap_scale + shift, likewise for x) from a grid position.
+  struct WindowTap {
+    llvm::Value* channel;
+    llvm::Value* y;
+    llvm::Value* x;
+  };
+  WindowTap window_tap(llvm::Value* r);
   // ---- flat windows (gemm_pack_flat.cpp) ----
   // fetch_window for a flat window: one masked load.
   llvm::Value* fetch_flat_window(llvm::Value* image, llvm::Value* r, llvm::Value* col0, llvm::Value* valid);

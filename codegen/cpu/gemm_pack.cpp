@@ -152,17 +152,20 @@ std::vector<llvm::Value*> GemmEmitter::transpose(std::vector<llvm::Value*> rows)
   return rows;
 }
 
+GemmEmitter::WindowTap GemmEmitter::window_tap(llvm::Value* r) {
+  const GemmWindow& w = g_.b_window;
+  llvm::Value* kx = b().CreateURem(r, i64(w.kernel_w));
+  llvm::Value* rest = b().CreateUDiv(r, i64(w.kernel_w));
+  llvm::Value* ky = b().CreateURem(rest, i64(w.kernel_h));
+  return {b().CreateUDiv(rest, i64(w.kernel_h)), b().CreateAdd(b().CreateMul(ky, i64(w.y.tap_scale)), i64(w.y.shift)),
+          b().CreateAdd(b().CreateMul(kx, i64(w.x.tap_scale)), i64(w.x.shift))};
+}
+
 llvm::Value* GemmEmitter::fetch_window(llvm::Value* image, llvm::Value* r, llvm::Value* col0, llvm::Value* valid) {
   const GemmWindow& w = g_.b_window;
   const unsigned lanes = static_cast<unsigned>(bk_.lanes);
   const llvm::Align align(static_cast<uint64_t>(elem_bytes_));
-  // r = (c, ky, kx): the row's part of each coordinate.
-  llvm::Value* kx = b().CreateURem(r, i64(w.kernel_w));
-  llvm::Value* rest = b().CreateUDiv(r, i64(w.kernel_w));
-  llvm::Value* ky = b().CreateURem(rest, i64(w.kernel_h));
-  llvm::Value* c = b().CreateUDiv(rest, i64(w.kernel_h));
-  llvm::Value* tap_y = b().CreateAdd(b().CreateMul(ky, i64(w.y.tap_scale)), i64(w.y.shift));
-  llvm::Value* tap_x = b().CreateAdd(b().CreateMul(kx, i64(w.x.tap_scale)), i64(w.x.shift));
+  const auto [c, tap_y, tap_x] = window_tap(r);
   llvm::Value* plane = at(image, b().CreateMul(c, i64(w.image_h * w.image_w)));
   llvm::Type* i32 = b().getInt32Ty();
   auto splat32 = [&](llvm::Value* x) { return b().CreateVectorSplat(lanes, b().CreateTrunc(x, i32)); };

@@ -53,12 +53,7 @@ void GemmEmitter::prefetch(llvm::Value* ptr) {
 llvm::Value* GemmEmitter::fetch_flat_window(llvm::Value* image, llvm::Value* r, llvm::Value* col0,
                                             llvm::Value* valid) {
   const GemmWindow& w = g_.b_window;
-  llvm::Value* kx = b().CreateURem(r, i64(w.kernel_w));
-  llvm::Value* rest = b().CreateUDiv(r, i64(w.kernel_w));
-  llvm::Value* ky = b().CreateURem(rest, i64(w.kernel_h));
-  llvm::Value* c = b().CreateUDiv(rest, i64(w.kernel_h));
-  llvm::Value* ty = b().CreateAdd(b().CreateMul(ky, i64(w.y.tap_scale)), i64(w.y.shift));
-  llvm::Value* tx = b().CreateAdd(b().CreateMul(kx, i64(w.x.tap_scale)), i64(w.x.shift));
+  const auto [c, ty, tx] = window_tap(r);
   GridLanes grid(b(), w, static_cast<unsigned>(bk_.lanes), col0);
   llvm::Value* ok = b().CreateAnd(lane_mask(valid), grid.tap_inside(grid.splat(ty), grid.splat(tx)));
   llvm::Value* offset = b().CreateAdd(b().CreateMul(c, i64(w.image_h * w.image_w)),
