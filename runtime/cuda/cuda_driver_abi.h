@@ -121,6 +121,8 @@ inline constexpr unsigned kEventDefault = 0x0;
   X(cuMemGetInfo_v2, CUresult, (size_t * free_bytes, size_t * total_bytes))                                         \
   X(cuMemAlloc_v2, CUresult, (CUdeviceptr * pointer, size_t bytes))                                                 \
   X(cuMemFree_v2, CUresult, (CUdeviceptr pointer))                                                                  \
+  X(cuMemAllocHost_v2, CUresult, (void** pointer, size_t bytes))                                                    \
+  X(cuMemFreeHost, CUresult, (void* pointer))                                                                       \
   X(cuMemcpyHtoD_v2, CUresult, (CUdeviceptr destination, const void* source, size_t bytes))                         \
   X(cuMemcpyDtoH_v2, CUresult, (void* destination, CUdeviceptr source, size_t bytes))                               \
   X(cuMemcpyDtoD_v2, CUresult, (CUdeviceptr destination, CUdeviceptr source, size_t bytes))                         \

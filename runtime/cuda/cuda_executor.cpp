@@ -20,6 +20,8 @@
 #include "runtime/cuda/device_optimizer.h"
 #include "runtime/cuda/device_pixels.h"
 #include "runtime/cuda/device_session.h"
+#include "runtime/cuda/step_results.h"
+#include "runtime/cuda/upload_ring.h"
 
 namespace graphc::runtime::cuda {
 
@@ -101,21 +103,27 @@ class GraphRunner {
   const BoundGraphPlan& bound() const { return bound_; }
   CUdeviceptr output_address(size_t i) const { return outputs_[i]; }
 
-  // Uploads the batch's inputs (or has `pixels` make a deferred batch's)
-  // and runs every kernel; asynchronous on the stream.
-  void run(const data::Batch& batch, uint64_t seed, DevicePixels& pixels) {
-    const CudaDriver& driver = session_.driver();
+  // Uploads the batch's inputs through `uploads` (or has `pixels` make a
+  // deferred batch's) and runs every kernel; asynchronous on the stream.
+  void run(const data::Batch& batch, uint64_t seed, DevicePixels& pixels, UploadRing& uploads) {
     const int64_t n = bound_.check_batch(batch);
     bound_.stage_inputs(batch, seed, true);
     for (size_t i = 0; i < inputs_.size(); ++i) {
       const FedInput& f = bound_.inputs()[i];
       if (f.role == InputRole::data && batch.pixel_recipe) {
-        pixels.build(batch, inputs_[i].address());
+        pixels.build(batch, inputs_[i].address(), uploads);
         continue;
       }
-      GRAPHC_CU_CHECK(driver, cuMemcpyHtoDAsync_v2(inputs_[i].address(), f.host, f.bytes(n), session_.stream()));
+      uploads.upload(inputs_[i].address(), f.host, f.bytes(n));
     }
-    GRAPHC_CU_CHECK(driver, cuGraphLaunch(graph_for(n).exec(), session_.stream()));
+    GRAPHC_CU_CHECK(session_.driver(), cuGraphLaunch(graph_for(n).exec(), session_.stream()));
+  }
+
+  // The bytes of one batch's inputs at most (an upload slot's first size).
+  size_t input_bytes(int64_t max_batch) const {
+    size_t bytes = 0;
+    for (const FedInput& f : bound_.inputs()) bytes += f.bytes(max_batch) + 64;
+    return bytes;
   }
 
   OutputReader reader() const {
@@ -222,6 +230,11 @@ class GraphRunner {
 };
 
 class CudaExecutor final : public Executor {
+  // Steps queued before the host waits for their results: enough to cover
+  // the host's share of a step (a batch from the loader, the uploads, the
+  // launches) many times over; the uploads keep one slot more.
+  static constexpr int kQueueDepth = 16;
+
  public:
   CudaExecutor(const Program& program, const ParameterStore& store, const CudaModuleImage& image,
                MatmulPrecision precision)
@@ -233,7 +246,11 @@ class CudaExecutor final : public Executor {
                blas_),
         eval_(program.eval, program.cuda->eval, *program.cuda, store, program.max_batch, session_, parameters_, blas_),
         updates_(parameter_updates(program, store)),
-        pixels_(session_, program.max_batch) {
+        pixels_(session_, program.max_batch),
+        uploads_(session_.driver(), session_.stream(),
+                 std::max(train_.input_bytes(program.max_batch), eval_.input_bytes(program.max_batch)) + (64 << 10),
+                 kQueueDepth + 1),
+        results_(session_, train_.bound(), kQueueDepth) {
     name_ = cat("compiled kernels on cuda, ", session_.info().name, " (", session_.info().arch(), "), ",
                 matmul_precision_name(precision), " GEMMs");
     // How each gradient and state output reaches the store after a step,
@@ -252,21 +269,25 @@ class CudaExecutor final : public Executor {
 
   std::string_view name() const override { return name_; }
 
-  StepResult train_step(const data::Batch& batch, uint64_t seed, ParameterStore& store) override {
+  // Everything of a step is queued on the stream; its loss and #correct
+  // come back with finished_steps(). Before adopt() the gradients and
+  // state updates are downloaded into the store, which waits.
+  void queue_train_step(const data::Batch& batch, uint64_t seed, ParameterStore& store) override {
     const CudaDriver& driver = session_.driver();
     session_.make_current();
     if (!optimizer_) upload_values(store);
-    train_.run(batch, seed, pixels_);
+    train_.run(batch, seed, pixels_, uploads_);
+    uploads_.next_step();
     for (const DeviceCopy& c : device_copies_)
       GRAPHC_CU_CHECK(driver, cuMemcpyDtoDAsync_v2(c.into, c.from, c.bytes, session_.stream()));
+    results_.record([this](size_t output) { return train_.output_address(output); });
     if (optimizer_) {
-      // Adopted: everything stays on the device; read_step_result waits.
       for (const ConstantOutput& c : constant_outputs_) {
         unsigned bits = 0;
         std::memcpy(&bits, &c.value, sizeof bits);
         GRAPHC_CU_CHECK(driver, cuMemsetD32Async(slot_address(c.update), bits, c.update.slot->numel, session_.stream()));
       }
-      return read_step_result(train_.bound(), train_.reader());
+      return;
     }
     const std::span<float> gradients = store.gradients();
     GRAPHC_CU_CHECK(driver, cuMemcpyDtoHAsync_v2(gradients.data(), parameters_.gradients.address(),
@@ -281,13 +302,28 @@ class CudaExecutor final : public Executor {
       const std::span<float> to = c.update.gradient ? store.gradient(*c.update.slot) : store.value(*c.update.slot);
       std::fill(to.begin(), to.end(), c.value);
     }
-    return read_step_result(train_.bound(), train_.reader());
+  }
+
+  std::vector<StepResult> finished_steps() override {
+    session_.make_current();
+    return results_.collect();
+  }
+
+  // Adopted, the host runs up to this many steps ahead of the GPU.
+  int queue_depth() const override { return optimizer_ ? kQueueDepth : 1; }
+
+  StepResult train_step(const data::Batch& batch, uint64_t seed, ParameterStore& store) override {
+    queue_train_step(batch, seed, store);
+    std::vector<StepResult> results = finished_steps();
+    GRAPHC_ASSERT(results.size() == 1, "train_step with ", results.size() - 1, " other steps queued");
+    return results.front();
   }
 
   StepResult eval_step(const data::Batch& batch, const ParameterStore& store, std::vector<float>* logits) override {
     session_.make_current();
     if (!optimizer_) upload_values(store);
-    eval_.run(batch, 0, pixels_);
+    eval_.run(batch, 0, pixels_, uploads_);
+    uploads_.next_step();
     if (logits != nullptr) read_logits(eval_.bound(), batch.size(), eval_.reader(), *logits);
     return read_step_result(eval_.bound(), eval_.reader());
   }
@@ -359,6 +395,8 @@ class CudaExecutor final : public Executor {
   std::vector<const ParameterSlot*> state_slots_;  // downloaded after each step until adopt()
   std::optional<DeviceOptimizer> optimizer_;       // set by adopt()
   DevicePixels pixels_;                            // the data sets held on the device
+  UploadRing uploads_;                             // every step's uploads, one slot per step in flight
+  StepResults results_;                            // the queued steps' losses
   std::string name_;
 };
 

@@ -44,7 +44,7 @@ bool DevicePixels::hold(const data::Dataset& ds) {
   return true;
 }
 
-void DevicePixels::build(const data::Batch& batch, CUdeviceptr into) {
+void DevicePixels::build(const data::Batch& batch, CUdeviceptr into, UploadRing& uploads) {
   const data::PixelRecipe& recipe = *batch.pixel_recipe;
   const data::Dataset& ds = *recipe.dataset;
   const auto it = held_.find(&ds);
@@ -68,7 +68,7 @@ void DevicePixels::build(const data::Batch& batch, CUdeviceptr into) {
   for (size_t c = 0; c < recipe.tables.size(); ++c)
     std::memcpy(host + tables_at + c * 256 * sizeof(float), recipe.tables[c].data(), 256 * sizeof(float));
   const size_t used = tables_at + recipe.tables.size() * 256 * sizeof(float);
-  GRAPHC_CU_CHECK(session_.driver(), cuMemcpyHtoDAsync_v2(staging_.address(), host, used, session_.stream()));
+  uploads.upload(staging_.address(), host, used);
 
   const Shape& shape = ds.sample_shape;
   const int64_t channels = shape[0], plane = shape.static_numel() / channels;

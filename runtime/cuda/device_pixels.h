@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "runtime/cuda/device_session.h"
+#include "runtime/cuda/upload_ring.h"
 #include "runtime/data/batch.h"
 
 namespace graphc::runtime::cuda {
@@ -30,8 +31,9 @@ class DevicePixels {
   bool hold(const data::Dataset& ds);
 
   // Queues the kernel writing the deferred batch's inputs, [B, C, H, W]
-  // floats, at `into`. The batch's data set must be held.
-  void build(const data::Batch& batch, CUdeviceptr into);
+  // floats, at `into`, its indices, draws and tables uploaded through
+  // `uploads`. The batch's data set must be held.
+  void build(const data::Batch& batch, CUdeviceptr into, UploadRing& uploads);
 
  private:
   const DeviceSession& session_;

@@ -3,6 +3,7 @@
 #include "runtime/trainer/executor.h"
 
 #include <cmath>
+#include <utility>
 
 #include "runtime/optim/grad_clip.h"
 
@@ -23,5 +24,13 @@ std::optional<double> Executor::update(Optimizer& optimizer, double lr, double m
 void Executor::gather(ParameterStore&, Optimizer&) {}
 
 bool Executor::hold_data(const data::Dataset&) { return false; }
+
+int Executor::queue_depth() const { return 1; }
+
+void Executor::queue_train_step(const data::Batch& batch, uint64_t seed, ParameterStore& store) {
+  finished_.push_back(train_step(batch, seed, store));
+}
+
+std::vector<StepResult> Executor::finished_steps() { return std::exchange(finished_, {}); }
 
 }  // namespace graphc::runtime

@@ -74,6 +74,20 @@ class Executor {
   // defer_pixels) itself. By default it does not: batches must carry their
   // inputs.
   virtual bool hold_data(const data::Dataset& ds);
+
+  // Queued training steps: the training loop queues a step
+  // (queue_train_step, then update) and collects the results of the steps
+  // queued so far, in order (finished_steps), at least every queue_depth()
+  // steps and before anything needs them. An executor that runs steps on a
+  // device (the CUDA executor, once adopted) returns results late, so the
+  // host prepares step k+1 while the device runs step k; by default a step
+  // runs at once and the depth is 1.
+  virtual int queue_depth() const;
+  virtual void queue_train_step(const data::Batch& batch, uint64_t seed, ParameterStore& store);
+  virtual std::vector<StepResult> finished_steps();
+
+ private:
+  std::vector<StepResult> finished_;  // the default queue
 };
 
 // The reference interpreter as an executor (runtime/trainer/interpreter_executor.cpp).

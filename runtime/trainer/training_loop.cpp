@@ -169,10 +169,12 @@ class TrainingRun {
       std::optional<data::Batch> batch = batches.next();
       if (!batch) break;
       step(*batch, epoch);
-      progress_.step(static_cast<int64_t>(pos_.data_cursor), pos_.epoch_loss_sum / pos_.epoch_samples);
+      if (pos_.epoch_samples > 0)  // a queued step's loss comes later
+        progress_.step(static_cast<int64_t>(pos_.data_cursor), pos_.epoch_loss_sum / pos_.epoch_samples);
       if (options_.checkpoint_every > 0 && pos_.step % options_.checkpoint_every == 0) save();
       if (hooks_.stop_after_step && hooks_.stop_after_step(pos_)) return false;
     }
+    finish_queued_steps();
     const double train_s = seconds_since(start);
 
     EpochMetrics m;
@@ -202,26 +204,47 @@ class TrainingRun {
     return true;
   }
 
+  // Queues the step and its update. A step's loss is checked when its
+  // result comes back: at once where steps run at once (so before the
+  // update, as the error messages assume), else within queue_depth() steps
+  // and always before a checkpoint, a hook or the epoch's end reads them.
   void step(const data::Batch& batch, int64_t epoch) {
-    const StepResult r = executor_->train_step(batch, step_seed(options_.seed, pos_.step), *store_);
-    if (!std::isfinite(r.loss))
-      throw Error(cat("loss is ", nonfinite_name(r.loss), " at step ", pos_.step + 1, " (epoch ", epoch + 1,
-                      "); try a lower --lr or --clip-grad-norm"));
+    executor_->queue_train_step(batch, step_seed(options_.seed, pos_.step), *store_);
+    queued_.push_back({pos_.step + 1, epoch + 1, batch.size()});
+    // Clipping reads the norm, and a NaN loss must be reported as such first.
+    if (static_cast<int>(queued_.size()) >= executor_->queue_depth() || options_.clip_grad_norm > 0 ||
+        hooks_.stop_after_step)
+      finish_queued_steps();
     const double lr = schedule_.lr_at(pos_.step, total_steps_, steps_per_epoch_);
     const std::optional<double> norm = executor_->update(*optimizer_, lr, options_.clip_grad_norm, *store_);
     if (norm && !std::isfinite(*norm))
       throw Error(cat("gradient norm is ", nonfinite_name(*norm), " at step ", pos_.step + 1, " (epoch ", epoch + 1,
                       ")"));
-
     pos_.step += 1;
     pos_.epoch_step += 1;
     pos_.data_cursor = batch.cursor_after;
-    pos_.epoch_loss_sum += r.loss * static_cast<double>(batch.size());
-    pos_.epoch_samples += batch.size();
-    if (r.correct) pos_.epoch_correct += *r.correct;
+  }
+
+  // The results of the queued steps into the epoch's sums, in order.
+  void finish_queued_steps() {
+    if (queued_.empty()) return;
+    const std::vector<StepResult> results = executor_->finished_steps();
+    GRAPHC_ASSERT(results.size() == queued_.size(), queued_.size(), " steps queued, ", results.size(), " finished");
+    for (size_t i = 0; i < results.size(); ++i) {
+      const StepResult& r = results[i];
+      const QueuedStep& q = queued_[i];
+      if (!std::isfinite(r.loss))
+        throw Error(cat("loss is ", nonfinite_name(r.loss), " at step ", q.step, " (epoch ", q.epoch,
+                        "); try a lower --lr or --clip-grad-norm"));
+      pos_.epoch_loss_sum += r.loss * static_cast<double>(q.samples);
+      pos_.epoch_samples += q.samples;
+      if (r.correct) pos_.epoch_correct += *r.correct;
+    }
+    queued_.clear();
   }
 
   void save() {
+    finish_queued_steps();
     executor_->gather(*store_, *optimizer_);
     save_checkpoint(options_.checkpoint, identity_, *store_, *optimizer_, options_.seed, pos_);
   }
@@ -266,6 +289,13 @@ class TrainingRun {
   int64_t steps_per_epoch_ = 0;
   int64_t total_steps_ = 0;
   RunPosition pos_;
+  // Steps queued whose results have not come back (finish_queued_steps).
+  struct QueuedStep {
+    int64_t step;   // 1-based, for messages
+    int64_t epoch;  // 1-based
+    int64_t samples;
+  };
+  std::vector<QueuedStep> queued_;
   bool has_correct_ = false;
   TrainingOutcome outcome_;
 };

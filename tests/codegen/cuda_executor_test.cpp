@@ -265,6 +265,44 @@ TEST_F(EmulatedCuda, ResumedRunOnTheDeviceReachesTheBitsOfAnUninterruptedOne) {
   EXPECT_EQ(resumed.second, straight.second) << "parameters, optimizer state and position";
 }
 
+// Adopted, the executor queues steps and the loop collects their losses
+// later (Executor::queue_depth): a run so queued ends with the bits and the
+// metrics of one whose every step is collected at once (a hook does that),
+// and a diverging run names the same step and epoch either way.
+TEST_F(EmulatedCuda, QueuedStepsEndWhereStepsCollectedAtOnceDo) {
+  write_tiny_mnist(dir_.path().string(), 100, 30);  // 80 train: 20 steps of 4, more than the queue's depth
+  const EmulatedTrainer t = emulated_trainer(tiny_classifier_program(), dir_);
+  const auto train = [&](std::vector<std::string> extra, bool collect_each_step) {
+    std::vector<std::string> args{"--data", dir_.path().string(), "--device", "cuda", "--seed", "4", "--epochs", "2",
+                                  "--quiet"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    runtime::TrainerHooks hooks;
+    if (collect_each_step) hooks.stop_after_step = [](const runtime::RunPosition&) { return false; };
+    std::ostringstream out;
+    return runtime::train(t.program, runtime::parse_trainer_args(t.program, args), out, false, hooks, t.code());
+  };
+  const runtime::TrainingOutcome queued = train({}, false), at_once = train({}, true);
+  EXPECT_TRUE(same_bits(queued.parameters->values(), at_once.parameters->values()));
+  ASSERT_EQ(queued.epochs.size(), 2u);
+  ASSERT_EQ(at_once.epochs.size(), 2u);
+  for (size_t e = 0; e < 2; ++e) {
+    EXPECT_EQ(queued.epochs[e].train_loss, at_once.epochs[e].train_loss);
+    EXPECT_EQ(queued.epochs[e].train_acc, at_once.epochs[e].train_acc);
+    EXPECT_EQ(queued.epochs[e].val_loss, at_once.epochs[e].val_loss);
+  }
+  const auto failure = [&](bool collect_each_step) {
+    try {
+      train({"--lr", "1e30"}, collect_each_step);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const std::string message = failure(false);
+  EXPECT_NE(message.find("loss is "), std::string::npos) << message;
+  EXPECT_EQ(message, failure(true));
+}
+
 // A data set held on the device: a deferred batch (indices, draws, the
 // channel tables) gives the very inputs the host assembles, so the same
 // loss and gradients to the bit, with each padding mode, flips, and none.

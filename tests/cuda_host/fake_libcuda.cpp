@@ -209,6 +209,15 @@ CUresult cuMemFree_v2(CUdeviceptr pointer) {
   std::free(at(pointer));
   return kCudaSuccess;
 }
+CUresult cuMemAllocHost_v2(void** pointer, size_t bytes) {
+  if (bytes == 0) return kInvalidValue;
+  *pointer = std::aligned_alloc(256, (bytes + 255) / 256 * 256);
+  return *pointer != nullptr ? kCudaSuccess : kOutOfMemory;
+}
+CUresult cuMemFreeHost(void* pointer) {
+  std::free(pointer);
+  return kCudaSuccess;
+}
 CUresult cuMemcpyHtoD_v2(CUdeviceptr destination, const void* source, size_t bytes) {
   std::memcpy(at(destination), source, bytes);
   return kCudaSuccess;
