@@ -9,9 +9,11 @@
 //
 // A training run adopts the parameters (Executor::adopt): from then on the
 // values, gradients and optimizer state live on the device, the update is
-// the module's kernel (runtime/cuda/device_optimizer.h) and a step copies in
-// only the batch and reads back only the loss and #correct. Before that (the
-// tests, --check-against) a step uploads the values and downloads the
+// the module's kernel (runtime/cuda/device_optimizer.h), a step copies in
+// only the batch (or, for a data set held on the device, its indices:
+// runtime/cuda/device_pixels.h), and steps are queued: the host waits for
+// their losses once every few steps (Executor::queue_depth). Before that
+// (the tests, --check-against) a step uploads the values and downloads the
 // gradients and state updates into the store.
 #pragma once
 
