@@ -267,6 +267,11 @@ class CudaExecutor final : public Executor {
     }
   }
 
+  // Queued work may still read the pinned upload slots and write device
+  // memory that the members free: wait for it first (a failure here means
+  // the context is gone, and with it the work).
+  ~CudaExecutor() override { session_.wait_quietly(); }
+
   std::string_view name() const override { return name_; }
 
   // Everything of a step is queued on the stream; its loss and #correct

@@ -46,6 +46,10 @@ DeviceSession::DeviceSession(const CudaDriver& driver, const CudaModuleImage& im
 
 void DeviceSession::make_current() const { GRAPHC_CU_CHECK(driver_, cuCtxSetCurrent(context_)); }
 
+void DeviceSession::wait_quietly() const noexcept {
+  if (driver_.api.cuCtxSetCurrent(context_) == kCudaSuccess) driver_.api.cuStreamSynchronize(stream_);
+}
+
 CUfunction DeviceSession::function(const std::string& name) const {
   CUfunction f = nullptr;
   const CUresult r = driver_.api.cuModuleGetFunction(&f, module_, name.c_str());

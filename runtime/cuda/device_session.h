@@ -46,6 +46,9 @@ class DeviceSession {
   ~DeviceSession() { release(); }
 
   void make_current() const;
+  // Waits for the stream's work, for an owner about to free what it uses;
+  // errors are ignored (they mean the context is gone, and the work too).
+  void wait_quietly() const noexcept;
   const CudaDriver& driver() const { return driver_; }
   const CudaDeviceInfo& info() const { return info_; }
   CUstream stream() const { return stream_; }
