@@ -203,3 +203,57 @@ TEST(DataAugment, BatchesDependOnSeedEpochAndSampleOnly) {
 
 }  // namespace
 }  // namespace graphc::runtime::data
+
+namespace graphc::runtime::data {
+namespace {
+
+// A deferred batch (BatchOptions::defer_pixels, for an executor that holds
+// the pixels) carries what makes the host's inputs and nothing more: its
+// tables applied to each sample's pixels moved by its draw give the host
+// batch exactly; labels are gathered as usual, and feature data sets are
+// never deferred.
+TEST(DataBatch, DeferredBatchCarriesWhatMakesTheHostsInputs) {
+  const Dataset ds = image_set(6, 3, 5, 7);
+  BatchOptions on_host;
+  on_host.normalization = {{0.4f, 0.5f, 0.6f}, {0.2f, 0.3f, 0.25f}};
+  on_host.augmentation = {2, PadMode::reflect, true};
+  on_host.augment_seed = 13;
+  BatchOptions deferred = on_host;
+  deferred.defer_pixels = true;
+  const std::vector<uint32_t> indices = {4, 1, 5};
+  Batch want, got;
+  BatchAssembler(ds, on_host).assemble(indices, 2, want);
+  BatchAssembler(ds, deferred).assemble(indices, 2, got);
+  EXPECT_TRUE(got.inputs.empty());
+  ASSERT_NE(got.pixel_recipe, nullptr);
+  EXPECT_EQ(got.pixel_recipe->dataset, &ds);
+  EXPECT_EQ(got.input_shape, want.input_shape);
+  EXPECT_EQ(got.labels, want.labels);
+  ASSERT_EQ(got.draws.size(), indices.size());
+  const size_t numel = static_cast<size_t>(ds.sample_numel()), plane = numel / 3;
+  std::vector<uint8_t> moved(numel);
+  std::vector<float> rebuilt;
+  for (size_t r = 0; r < indices.size(); ++r) {
+    augment_image(ds.pixels.data() + indices[r] * numel, moved.data(), 3, 5, 7, deferred.augmentation, got.draws[r]);
+    for (size_t p = 0; p < numel; ++p) rebuilt.push_back(got.pixel_recipe->tables[p / plane][moved[p]]);
+  }
+  EXPECT_EQ(rebuilt, want.inputs);
+
+  Dataset features;
+  features.source = "features";
+  features.count = 2;
+  features.sample_shape = Shape{2};
+  features.features = {1, 2, 3, 4};
+  features.targets = {5, 6};
+  features.target_count = 1;
+  BatchOptions defer_features;
+  defer_features.defer_pixels = true;
+  Batch f;
+  const std::vector<uint32_t> both = {1, 0};
+  BatchAssembler(features, defer_features).assemble(both, 0, f);
+  EXPECT_EQ(f.inputs, (std::vector<float>{3, 4, 1, 2}));
+  EXPECT_EQ(f.pixel_recipe, nullptr);
+}
+
+}  // namespace
+}  // namespace graphc::runtime::data
