@@ -66,11 +66,8 @@ void BlasSession::round_to_bf16(CUdeviceptr from, CUdeviceptr to, int64_t count)
   if (count <= 0) return;
   graphc_bf16_args a{reinterpret_cast<const float*>(from), reinterpret_cast<unsigned short*>(to), count};
   void* params[] = {&a};
-  constexpr int64_t kThreads = 256;
-  const int64_t most = int64_t{std::max(1, session_.info().multiprocessors)} * 32;
-  const auto blocks = static_cast<unsigned>(std::clamp<int64_t>((count + kThreads - 1) / kThreads, 1, most));
-  GRAPHC_CU_CHECK(session_.driver(), cuLaunchKernel(round_bf16_, blocks, 1, 1, kThreads, 1, 1, 0, session_.stream(),
-                                                    params, nullptr));
+  constexpr unsigned kThreads = 256;
+  session_.launch(round_bf16_, session_.grid_for(count, kThreads), kThreads, params);
 }
 
 // The row-major Gemm at batch n, on buffers at `arguments` (device

@@ -55,7 +55,6 @@ class GraphRunner {
               int64_t max_batch, const DeviceSession& session, const DeviceParameters& parameters,
               const BlasSession& blas)
       : bound_(g, plan, store, max_batch, "cuda plan"), session_(session), blas_(blas),
-        max_blocks_(int64_t{std::max(1, session.info().multiprocessors)} * 32),
         arena_(session.driver(), static_cast<size_t>(plan.arena_bytes), cat(g.name(), "'s arena")),
         scratch_(session.driver(), static_cast<size_t>(plan.scratch_bytes), cat(g.name(), "'s kernel scratch")) {
     for (const FedInput& f : bound_.inputs())
@@ -158,17 +157,14 @@ class GraphRunner {
 
   // Every kernel of the graph at batch n, launched in order on the stream.
   void launch_all(int64_t n) {
-    const CudaDriver& driver = session_.driver();
     long long batch = n;
     CUdeviceptr packed_a = packed_a_.address(), packed_b = packed_b_.address();
     std::vector<void*> params;
     // Grids are capped (grid-stride loops cover the rest): enough blocks to
     // fill every multiprocessor several times over.
     const auto launch = [&](CUfunction f, int64_t threads, int block_threads) {
-      const int64_t wanted = (threads + block_threads - 1) / block_threads;
-      const auto blocks = static_cast<unsigned>(std::clamp<int64_t>(wanted, 1, max_blocks_));
-      GRAPHC_CU_CHECK(driver, cuLaunchKernel(f, blocks, 1, 1, static_cast<unsigned>(block_threads), 1, 1, 0,
-                                             session_.stream(), params.data(), nullptr));
+      const auto block = static_cast<unsigned>(block_threads);
+      session_.launch(f, session_.grid_for(threads, block), block, params.data());
     };
     for (Call& c : calls_) {
       params.clear();
@@ -221,7 +217,6 @@ class GraphRunner {
   BoundGraphPlan bound_;
   const DeviceSession& session_;
   const BlasSession& blas_;
-  const int64_t max_blocks_;
   DeviceMemory arena_, scratch_, packed_a_, packed_b_, rounded_a_, rounded_b_;
   std::vector<DeviceMemory> inputs_;
   std::vector<Call> calls_;

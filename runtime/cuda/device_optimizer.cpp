@@ -55,12 +55,6 @@ void DeviceOptimizer::store(Optimizer& optimizer) const {
   GRAPHC_CU_CHECK(session_.driver(), cuStreamSynchronize(session_.stream()));
 }
 
-void DeviceOptimizer::launch(CUfunction f, unsigned blocks, unsigned threads, void* args) const {
-  void* params[] = {args};
-  GRAPHC_CU_CHECK(session_.driver(),
-                  cuLaunchKernel(f, blocks, 1, 1, threads, 1, 1, 0, session_.stream(), params, nullptr));
-}
-
 double DeviceOptimizer::clip_scale(double max_norm, CUdeviceptr gradients) {
   const CUdeviceptr work = norm_work_.address();
   graphc_norm_args a{};
@@ -70,8 +64,9 @@ double DeviceOptimizer::clip_scale(double max_norm, CUdeviceptr gradients) {
   a.norm = reinterpret_cast<double*>(work + kNormOffset);
   a.scale = reinterpret_cast<float*>(work + kScaleOffset);
   a.max_norm = max_norm;
-  launch(sumsq_, graphc_norm_blocks, graphc_norm_threads, &a);
-  launch(norm_, 1, graphc_norm_threads, &a);
+  void* params[] = {&a};
+  session_.launch(sumsq_, graphc_norm_blocks, graphc_norm_threads, params);
+  session_.launch(norm_, 1, graphc_norm_threads, params);
   double norm = 0;
   GRAPHC_CU_CHECK(session_.driver(),
                   cuMemcpyDtoHAsync_v2(&norm, work + kNormOffset, sizeof norm, session_.stream()));
@@ -97,9 +92,8 @@ std::optional<double> DeviceOptimizer::step(Optimizer& optimizer, double lr, dou
   a.grad_scale = norm ? reinterpret_cast<const float*>(norm_work_.address() + kScaleOffset) : nullptr;
   a.n = static_cast<long long>(updated_);
   a.s = s;
-  const int64_t wanted = (static_cast<int64_t>(updated_) + kUpdateThreads - 1) / kUpdateThreads;
-  const int64_t most = int64_t{std::max(1, session_.info().multiprocessors)} * 32;
-  launch(update_, static_cast<unsigned>(std::clamp<int64_t>(wanted, 1, most)), kUpdateThreads, &a);
+  void* params[] = {&a};
+  session_.launch(update_, session_.grid_for(a.n, kUpdateThreads), kUpdateThreads, params);
   return norm;
 }
 

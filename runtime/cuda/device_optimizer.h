@@ -42,7 +42,6 @@ class DeviceOptimizer {
 
  private:
   double clip_scale(double max_norm, CUdeviceptr gradients);
-  void launch(CUfunction f, unsigned blocks, unsigned threads, void* args) const;
 
   const DeviceSession& session_;
   size_t updated_;

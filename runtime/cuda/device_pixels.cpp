@@ -84,12 +84,8 @@ void DevicePixels::build(const data::Batch& batch, CUdeviceptr into, UploadRing&
   a.width = shape.rank() == 3 ? shape[2] : plane;
   a.padding = recipe.augmentation.crop_padding;
   a.reflect = recipe.augmentation.pad_mode == data::PadMode::reflect ? 1 : 0;
-  const int64_t wanted = (n * channels * plane + kThreads - 1) / kThreads;
-  const int64_t most = int64_t{std::max(1, session_.info().multiprocessors)} * 32;
   void* params[] = {&a};
-  GRAPHC_CU_CHECK(session_.driver(),
-                  cuLaunchKernel(kernel_, static_cast<unsigned>(std::clamp<int64_t>(wanted, 1, most)), 1, 1, kThreads,
-                                 1, 1, 0, session_.stream(), params, nullptr));
+  session_.launch(kernel_, session_.grid_for(n * channels * plane, kThreads), kThreads, params);
 }
 
 }  // namespace graphc::runtime::cuda

@@ -46,6 +46,15 @@ DeviceSession::DeviceSession(const CudaDriver& driver, const CudaModuleImage& im
 
 void DeviceSession::make_current() const { GRAPHC_CU_CHECK(driver_, cuCtxSetCurrent(context_)); }
 
+unsigned DeviceSession::grid_for(int64_t work, unsigned threads) const {
+  const int64_t most = int64_t{std::max(1, info_.multiprocessors)} * 32;
+  return static_cast<unsigned>(std::clamp<int64_t>((work + threads - 1) / threads, 1, most));
+}
+
+void DeviceSession::launch(CUfunction f, unsigned blocks, unsigned threads, void** params) const {
+  GRAPHC_CU_CHECK(driver_, cuLaunchKernel(f, blocks, 1, 1, threads, 1, 1, 0, stream_, params, nullptr));
+}
+
 void DeviceSession::wait_quietly() const noexcept {
   if (driver_.api.cuCtxSetCurrent(context_) == kCudaSuccess) driver_.api.cuStreamSynchronize(stream_);
 }

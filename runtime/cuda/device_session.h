@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -46,6 +47,13 @@ class DeviceSession {
   ~DeviceSession() { release(); }
 
   void make_current() const;
+  // Blocks of `threads` that cover `work` threads of a grid-stride kernel:
+  // capped at enough to fill every multiprocessor several times over (the
+  // grid-stride loops cover the rest), at least 1.
+  unsigned grid_for(int64_t work, unsigned threads) const;
+  // Queues `f` on the stream over `blocks` x `threads`, with `params` the
+  // addresses of its arguments (cuLaunchKernel's kernelParams).
+  void launch(CUfunction f, unsigned blocks, unsigned threads, void** params) const;
   // Waits for the stream's work, for an owner about to free what it uses;
   // errors are ignored (they mean the context is gone, and the work too).
   void wait_quietly() const noexcept;
