@@ -43,7 +43,7 @@ Gemm partial_products(const Gemm& g) {
 
 void FunctionEmitter::emit_gemm(const Gemm& g) {
   const DType t = kernel_.buffers[static_cast<size_t>(g.c)].dtype;
-  if (const int64_t block = window_weight_grad_block(t, g); block > 0)
+  if (const int64_t block = window_weight_grad_block(target_, t, g); block > 0)
     return emit_window_weight_grad(*this, g, block);
   if (const DirectConvBlocking direct = direct_conv_blocking(target_, t, g); direct.channels > 0)
     return emit_direct_conv(*this, g, direct);

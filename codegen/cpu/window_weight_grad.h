@@ -11,9 +11,11 @@
 //
 //   unit (g, block of OB output channels, input channel c, tap row ky):
 //     acc[ob][kx] = 0                            (OB*KW vectors, lanes along gx)
-//     for each lane chunk of the grid row, each sample n, each grid row gy:
-//       xv[kx] = x[n, c, y(gy, ky), gx + kx*dilation - pad]   (KW masked loads)
-//       for ob: d = dy[n, o0+ob, gy, gx];  for kx: acc[ob][kx] += d * xv[kx]
+//     for each vector of a 16-lane chunk (one on AVX-512, two on AVX2):
+//       for each lane chunk of the grid row, each sample n, each grid row gy:
+//         d[ob] = dy[n, o0+ob, gy, gx]                        (OB masked loads)
+//         for kx: xv = x[n, c, y(gy, ky), gx + kx*dilation - pad]
+//                 for ob: acc[ob][kx] += d[ob] * xv
 //     dw[o0+ob, c, ky, kx] = alpha * ordered_sum(acc[ob][kx]) (+ beta * dw)
 //
 // Determinism: lane l of 16 (two AVX2 registers, one AVX-512 register) sums
@@ -30,12 +32,14 @@
 namespace graphc::codegen::cpu {
 
 class FunctionEmitter;
+struct CpuTarget;
 
-// Output channels per unit for this Gemm, or 0 when the direct form does
-// not apply (not a window weight gradient, strided or divided along x, too
-// many output channels, or rows much narrower than a chunk of 16 lanes).
-// The same on every target, so that every target computes the same sums.
-int64_t window_weight_grad_block(DType t, const Gemm& g);
+// Output channels per unit for this Gemm on `target`, or 0 when the direct
+// form does not apply (not a window weight gradient, strided or divided
+// along x, too many output channels, or rows much narrower than a chunk of
+// 16 lanes). Whether it applies is the same on every target, so that every
+// target computes the same sums; the block only groups channels.
+int64_t window_weight_grad_block(const CpuTarget& target, DType t, const Gemm& g);
 
 // Emits the Gemm (for which window_weight_grad_block > 0) as above.
 void emit_window_weight_grad(FunctionEmitter& e, const Gemm& g, int64_t block);
