@@ -100,6 +100,9 @@ ExprPtr beats(const ExprPtr& candidate, const ExprPtr& best) {
 }
 
 ExprPtr i64(int64_t v) { return make_constant(static_cast<double>(v), DType::i64); }
+// Taps are counted in i32, the width of f32: the compares and selects of a
+// vectorised window scan then fill the same vectors as its values.
+ExprPtr i32(int64_t v) { return make_constant(static_cast<double>(v), DType::i32); }
 
 class PoolGradLowering {
  public:
@@ -145,11 +148,11 @@ class PoolGradLowering {
           sample_ = sample;
           channel_ = channel;
           Body body;
-          const ScalarId first = ctx_.kernel().add_scalar(DType::i64);
-          body.stmts.push_back(make_let(first, i64(-1)));
+          const ScalarId first = ctx_.kernel().add_scalar(DType::i32);
+          body.stmts.push_back(make_let(first, i32(-1)));
           first_maximum(body, oh, ow, first);
-          ExprPtr narrow = make_cast(make_scalar(first, DType::i64), DType::i32);
-          body.stmts.push_back(make_store(first_maxima_, linearize({sample, channel, oh, ow}, y), narrow));
+          body.stmts.push_back(
+              make_store(first_maxima_, linearize({sample, channel, oh, ow}, y), make_scalar(first, DType::i32)));
           return std::move(body.stmts);
         }));
   }
@@ -192,8 +195,8 @@ class PoolGradLowering {
         const Window& w = window(q, qw, th.offset, tw.offset);
         ExprPtr share = make_scalar(w.share, t_);
         if (is_max_) {
-          ExprPtr tap = i64(th.tap * geo_.w.kernel + tw.tap);
-          ExprPtr chosen = make_op(OpKind::eq, {make_scalar(w.first_max, DType::i64), tap}, DType::boolean);
+          ExprPtr tap = i32(th.tap * geo_.w.kernel + tw.tap);
+          ExprPtr chosen = make_op(OpKind::eq, {make_scalar(w.first_max, DType::i32), tap}, DType::boolean);
           share = make_op(OpKind::select, {chosen, share, make_constant(0, t_)}, t_);
         }
         element_body.stmts.push_back(make_accumulate(acc, Combine::sum, share));
@@ -220,8 +223,8 @@ class PoolGradLowering {
     shares_.stmts.push_back(make_let(w.share, make_constant(0, t_)));
     Body inside;
     if (is_max_) {
-      w.first_max = ctx_.kernel().add_scalar(DType::i64);
-      shares_.stmts.push_back(make_let(w.first_max, i64(-1)));
+      w.first_max = ctx_.kernel().add_scalar(DType::i32);
+      shares_.stmts.push_back(make_let(w.first_max, i32(-1)));
       if (first_maxima_ >= 0) {
         const AffineIndex at = linearize({sample_, channel_, oh, ow}, ctx_.graph().type(dy_).shape);
         inside.stmts.push_back(make_let(w.first_max, make_load(first_maxima_, at, DType::i32)));
@@ -248,15 +251,16 @@ class PoolGradLowering {
     body.stmts.push_back(make_let(best, make_constant(-std::numeric_limits<double>::infinity(), xt)));
     auto scan = [&](Body& b, const AffineIndex& ih, const AffineIndex& iw, VarId kh, VarId kw) {
       ExprPtr value = ctx_.value_at(x, {sample_, channel_, ih, iw}, b);
-      ExprPtr best_now = make_scalar(best, xt), index_now = make_scalar(first_max, DType::i64);
-      ExprPtr none_yet = make_op(OpKind::lt, {index_now, i64(0)}, DType::boolean);
+      ExprPtr best_now = make_scalar(best, xt), index_now = make_scalar(first_max, DType::i32);
+      ExprPtr none_yet = make_op(OpKind::lt, {index_now, i32(0)}, DType::boolean);
       b.stmts.push_back(make_let(
           wins, make_op(OpKind::select, {none_yet, make_constant(1, DType::boolean), beats(value, best_now)},
                         DType::boolean)));
       ExprPtr won = make_scalar(wins, DType::boolean);
       b.stmts.push_back(make_let(best, make_op(OpKind::select, {won, value, best_now}, xt)));
-      ExprPtr tap = index_value(AffineIndex{0, {{kh, SizeExpr(geo_.w.kernel)}, {kw, SizeExpr(1)}}});
-      b.stmts.push_back(make_let(first_max, make_op(OpKind::select, {won, tap, index_now}, DType::i64)));
+      ExprPtr tap =
+          make_cast(index_value(AffineIndex{0, {{kh, SizeExpr(geo_.w.kernel)}, {kw, SizeExpr(1)}}}), DType::i32);
+      b.stmts.push_back(make_let(first_max, make_op(OpKind::select, {won, tap, index_now}, DType::i32)));
     };
     append_stmts(body.stmts, for_each_tap(ctx_, geo_, oh, ow, ranges_, scan));
   }

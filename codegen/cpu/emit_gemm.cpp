@@ -113,9 +113,10 @@ llvm::Value* GemmEmitter::work_per_unit() {
 }
 
 void GemmEmitter::emit_units(llvm::Value* begin, llvm::Value* end) {
-  // Packed blocks plus the slack pack_transposed may write past the last panel.
-  ap_ = entry_alloca(b(), t_, bk_.mc * bk_.kc + bk_.lanes * bk_.mr);
-  bp_ = entry_alloca(b(), t_, bk_.kc * bk_.nc + bk_.lanes * bk_.nr());
+  // Packed blocks plus the slack packing may write past the last panel: up
+  // to lanes-1 rows past kc (pack_transposed) and a vector past a row.
+  ap_ = entry_alloca(b(), t_, bk_.mc * bk_.kc + bk_.lanes * (bk_.mr + 1));
+  bp_ = entry_alloca(b(), t_, bk_.kc * bk_.nc + bk_.lanes * (bk_.nr() + 1));
   acc_.clear();
   for (int64_t i = 0; i < bk_.mr * bk_.nv; ++i) acc_.push_back(entry_alloca(b(), vt_));
 

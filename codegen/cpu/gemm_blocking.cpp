@@ -29,12 +29,16 @@ bool has_feature(const CpuTarget& target, const std::string& feature) {
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
 // Cycles per element of C for an mr x nv tile on an m x n problem: the
-// padded tiles times the cycles of one k step (two fma and two load ports;
-// the B vectors and the A broadcasts are loads; about a cycle of loop and
-// pointer work), over the multiply-adds the step does.
-double tile_cost(int64_t m, int64_t n, int64_t lanes, int64_t mr, int64_t nv) {
+// padded tiles times the cycles of one k step (two fma ports; loads of the
+// B vectors at two a cycle and of the A broadcasts at `broadcast_cycles`
+// each; about a cycle of loop and pointer work), over the multiply-adds the
+// step does. AVX2's broadcasts are fitted to a Zen 3, where tiles of one
+// vector (14 x 8: 14 broadcasts for 14 fma) ran at half the speed of 6 x 16
+// and 5 x 16, and 6 x 16 beat 4 x 24 on squares: three quarters of a cycle.
+double tile_cost(int64_t m, int64_t n, int64_t lanes, int64_t mr, int64_t nv, double broadcast_cycles) {
   const double padded_m = double(round_up(m, mr)), padded_n = double(round_up(n, nv * lanes));
-  const double cycles_per_k = double(std::max(mr * nv, mr + nv)) / 2 + 1;
+  const double loads = double(mr) * broadcast_cycles + double(nv) / 2;
+  const double cycles_per_k = std::max(double(mr * nv) / 2, loads) + 1;
   return padded_m * padded_n * cycles_per_k / double(mr * nv * lanes);
 }
 
@@ -59,7 +63,7 @@ GemmBlocking choose_gemm_blocking(const CpuTarget& target, DType t, const Gemm& 
   for (int64_t nv = 1; nv <= 4; ++nv)
     for (int64_t mr = 1; mr * nv + nv + 1 <= registers; ++mr) {
       if (mr * nv < 8) continue;
-      const double cost = tile_cost(m, n, bk.lanes, mr, nv);
+      const double cost = tile_cost(m, n, bk.lanes, mr, nv, avx512 ? 0.5 : 0.75);
       if (best == 0 || cost < best * 0.999 || (cost <= best * 1.001 && mr * nv > bk.mr * bk.nv))
         best = cost, bk.mr = mr, bk.nv = nv;
     }

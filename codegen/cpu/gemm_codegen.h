@@ -99,6 +99,9 @@ class GemmEmitter {
   // have the slack; the next panel overwrites them).
   using LaneFetch = std::function<llvm::Value*(llvm::Value* row, llvm::Value* k0, llvm::Value* kvalid)>;
   void pack_transposed(llvm::Value* dst, llvm::Value* kc, int64_t width, llvm::Value* valid, const LaneFetch& fetch);
+  // One vector of a packed row at ptr (see gemm_pack.cpp: rows narrower than
+  // a vector overlap the next).
+  void store_panel_vector(llvm::Value* v, llvm::Value* ptr);
   // The VL x VL transpose of `rows` (each a vector of VL lanes).
   std::vector<llvm::Value*> transpose(std::vector<llvm::Value*> rows);
   // V[r, col0 .. col0+lanes) of the window operand at `image`, lanes >= valid being 0.

@@ -42,38 +42,55 @@ void GemmEmitter::update_c(llvm::Value* c_at, llvm::Value* m_rem, llvm::Value* n
 }
 
 // first: C = alpha*acc + beta*C (C unread when beta is 0: it may hold
-// anything); later KC blocks: C = C + alpha*acc.
+// anything); later KC blocks: C = C + alpha*acc. An edge tile skips its rows
+// past M and masks only the vectors that cross N: AVX2's masked store costs
+// many times a plain one.
 void GemmEmitter::update_c_rows(llvm::Value* c_at, llvm::Value* m_rem, llvm::Value* n_rem, bool first, bool full) {
   llvm::Value* c = e_.buffer_pointer(g_.c);
   const llvm::Align align(static_cast<uint64_t>(elem_bytes_));
   const unsigned lanes = static_cast<unsigned>(bk_.lanes);
   llvm::Value* alpha = b().CreateVectorSplat(lanes, llvm::ConstantFP::get(t_, g_.alpha));
   llvm::Value* beta = b().CreateVectorSplat(lanes, llvm::ConstantFP::get(t_, g_.beta));
-  for (int64_t i = 0; i < bk_.mr; ++i) {
-    llvm::Value* row_valid = b().CreateVectorSplat(lanes, b().CreateICmpSLT(i64(i), m_rem));
-    llvm::Value* row = b().CreateAdd(c_at, b().CreateMul(i64(i), ldc_));
-    for (int64_t v = 0; v < bk_.nv; ++v) {
-      llvm::Value* ptr = at(c, b().CreateAdd(row, i64(v * bk_.lanes)));
-      llvm::Value* mask =
-          full ? nullptr : b().CreateAnd(row_valid, lane_mask(b().CreateSub(n_rem, i64(v * bk_.lanes))));
-      llvm::Value* value = b().CreateLoad(vt_, acc_[static_cast<size_t>(i * bk_.nv + v)]);
-      if (g_.alpha != 1) value = b().CreateFMul(alpha, value);
-      if (!(first && g_.beta == 0)) {
-        llvm::Value* old = nullptr;
-        if (full)
-          old = b().CreateAlignedLoad(vt_, ptr, align);
-        else
-          old = b().CreateMaskedLoad(vt_, ptr, align, mask, zero_vector());
-        if (!first)
-          value = b().CreateFAdd(old, value);
-        else
-          value = b().CreateFAdd(value, g_.beta == 1 ? old : b().CreateFMul(beta, old));
-      }
-      if (full)
-        b().CreateAlignedStore(value, ptr, align);
+  // C[ptr] from accumulator `slot`, through `mask` (nullptr: the whole vector).
+  auto update = [&](llvm::Value* ptr, llvm::Value* slot, llvm::Value* mask) {
+    llvm::Value* value = b().CreateLoad(vt_, slot);
+    if (g_.alpha != 1) value = b().CreateFMul(alpha, value);
+    if (!(first && g_.beta == 0)) {
+      llvm::Value* old = mask ? static_cast<llvm::Value*>(b().CreateMaskedLoad(vt_, ptr, align, mask, zero_vector()))
+                              : b().CreateAlignedLoad(vt_, ptr, align);
+      if (!first)
+        value = b().CreateFAdd(old, value);
       else
-        b().CreateMaskedStore(value, ptr, align, mask);
+        value = b().CreateFAdd(value, g_.beta == 1 ? old : b().CreateFMul(beta, old));
     }
+    if (mask)
+      b().CreateMaskedStore(value, ptr, align, mask);
+    else
+      b().CreateAlignedStore(value, ptr, align);
+  };
+  for (int64_t i = 0; i < bk_.mr; ++i) {
+    llvm::Value* row = b().CreateAdd(c_at, b().CreateMul(i64(i), ldc_));
+    auto vectors = [&] {
+      for (int64_t v = 0; v < bk_.nv; ++v) {
+        llvm::Value* ptr = at(c, b().CreateAdd(row, i64(v * bk_.lanes)));
+        llvm::Value* slot = acc_[static_cast<size_t>(i * bk_.nv + v)];
+        if (full) {
+          update(ptr, slot, nullptr);
+          continue;
+        }
+        llvm::Value* left = b().CreateSub(n_rem, i64(v * bk_.lanes));
+        emit_if_then_else(
+            b(), b().CreateICmpSGE(left, i64(bk_.lanes)), "gemm.whole_vector", [&] { update(ptr, slot, nullptr); },
+            [&] {
+              emit_if_then(b(), b().CreateICmpSGT(left, i64(0)), "gemm.part_vector",
+                           [&] { update(ptr, slot, lane_mask(left)); });
+            });
+      }
+    };
+    if (full)
+      vectors();
+    else
+      emit_if_then(b(), b().CreateICmpSLT(i64(i), m_rem), "gemm.row", vectors);
   }
 }
 

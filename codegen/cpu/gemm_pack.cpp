@@ -80,25 +80,25 @@ void GemmEmitter::pack_b(llvm::Value* sample, llvm::Value* g, llvm::Value* j0, l
   });
 }
 
+// A row of a panel narrower than its last vector is stored as a whole
+// vector: the next row, stored after it, overwrites the excess, and the
+// buffers have a vector of slack past the last panel. AVX2's masked store
+// costs many times a plain one (half of lenet's fc1 went into them).
+void GemmEmitter::store_panel_vector(llvm::Value* v, llvm::Value* ptr) {
+  b().CreateAlignedStore(v, ptr, llvm::Align(static_cast<uint64_t>(elem_bytes_)));
+}
+
 void GemmEmitter::pack_direct(llvm::Value* dst, llvm::Value* kc, int64_t width, llvm::Value* valid,
                               const RowFetch& fetch) {
-  const llvm::Align align(static_cast<uint64_t>(elem_bytes_));
   loop(i64(0), kc, "gemm.pack_row", [&](llvm::Value* k) {
     llvm::Value* row = at(dst, b().CreateMul(k, i64(width)));
-    for (int64_t lane0 = 0; lane0 < width; lane0 += bk_.lanes) {
-      llvm::Value* v = fetch(k, lane0, b().CreateSub(valid, i64(lane0)));
-      llvm::Value* ptr = at(row, i64(lane0));
-      if (width - lane0 >= bk_.lanes)
-        b().CreateAlignedStore(v, ptr, align);
-      else
-        b().CreateMaskedStore(v, ptr, align, lane_mask(i64(width - lane0)));
-    }
+    for (int64_t lane0 = 0; lane0 < width; lane0 += bk_.lanes)
+      store_panel_vector(fetch(k, lane0, b().CreateSub(valid, i64(lane0))), at(row, i64(lane0)));
   });
 }
 
 void GemmEmitter::pack_transposed(llvm::Value* dst, llvm::Value* kc, int64_t width, llvm::Value* valid,
                                   const LaneFetch& fetch) {
-  const llvm::Align align(static_cast<uint64_t>(elem_bytes_));
   const llvm::Align vector_align(static_cast<uint64_t>(bk_.lanes * elem_bytes_));
   const int64_t lanes = bk_.lanes;
   const int64_t padded = (width + lanes - 1) / lanes * lanes;
@@ -115,19 +115,21 @@ void GemmEmitter::pack_transposed(llvm::Value* dst, llvm::Value* kc, int64_t wid
       v = b().CreateSelect(b().CreateICmpSLT(r, valid), v, zero_vector());
       b().CreateAlignedStore(v, at_vector(tile, r), vector_align);
     });
+    std::vector<std::vector<llvm::Value*>> columns;  // per block of lanes rows
     for (int64_t block = 0; block < width; block += lanes) {
       std::vector<llvm::Value*> rows;
       for (int64_t r = block; r < block + lanes; ++r)
         rows.push_back(b().CreateAlignedLoad(vt_, at_vector(tile, i64(r)), vector_align));
-      const std::vector<llvm::Value*> columns = transpose(std::move(rows));
-      for (int64_t kk = 0; kk < lanes; ++kk) {
-        llvm::Value* ptr = at(dst, b().CreateAdd(b().CreateMul(b().CreateAdd(k0, i64(kk)), i64(width)), i64(block)));
-        if (width - block >= lanes)
-          b().CreateAlignedStore(columns[static_cast<size_t>(kk)], ptr, align);
-        else
-          b().CreateMaskedStore(columns[static_cast<size_t>(kk)], ptr, align, lane_mask(i64(width - block)));
-      }
+      columns.push_back(transpose(std::move(rows)));
     }
+    // Row by row (k ascending, blocks ascending within it), so that a last
+    // block narrower than a vector spills only into what is stored next.
+    for (int64_t kk = 0; kk < lanes; ++kk)
+      for (size_t block = 0; block < columns.size(); ++block) {
+        llvm::Value* at_k = b().CreateMul(b().CreateAdd(k0, i64(kk)), i64(width));
+        store_panel_vector(columns[block][static_cast<size_t>(kk)],
+                           at(dst, b().CreateAdd(at_k, i64(static_cast<int64_t>(block) * lanes))));
+      }
   });
 }
 
