@@ -80,10 +80,16 @@ GemmBlocking choose_gemm_blocking(const CpuTarget& target, DType t, const Gemm& 
     if (std::sscanf(tune, "%ld,%ld,%ld,%ld", &mr, &nv, &mc, &nc) == 4 && mr > 0 && nv > 0 && mc > 0 && nc > 0)
       bk.mr = mr, bk.nv = nv, bk.mc = round_up(mc, mr), bk.nc = round_up(nc, nv * bk.lanes);
   }
-  // Cache blocks no larger than the problem, then small enough to give the
-  // pool a few units: a 64x300 weight gradient is still split.
-  bk.mc = std::min(bk.mc, round_up(m, bk.mr));
-  bk.nc = std::min(bk.nc, round_up(n, bk.nr()));
+  // Cache blocks no larger than the problem and balanced (2048 rows in 7
+  // blocks of 294, not 6 of 336 and one of 32: the pool splits units, not
+  // rows), then small enough to give the pool a few units: a 64x300 weight
+  // gradient is still split.
+  auto balanced = [](int64_t extent, int64_t block, int64_t step) {
+    const int64_t blocks = (extent + block - 1) / block;
+    return std::min(block, round_up((extent + blocks - 1) / blocks, step));
+  };
+  bk.mc = balanced(m, bk.mc, bk.mr);
+  bk.nc = balanced(n, bk.nc, bk.nr());
   const bool shared_operand = g.a_batch_stride.is_zero() || g.b_batch_stride.is_zero();
   bk.batch_chunk = !g.reduce_batch && shared_operand ? 8 : 1;
   const int64_t batch_units = g.reduce_batch ? g.reduce_runs : (nominal(g.batch) + bk.batch_chunk - 1) / bk.batch_chunk;
