@@ -431,9 +431,9 @@ void FunctionEmitter::counted_loop(llvm::Value* end, const std::string& name,
   llvm::BranchInst* latch = b_.CreateBr(header);
   if (vectorize != LoopVectorize::as_llvm_likes) {
     llvm::Metadata* enable[] = {llvm::MDString::get(ctx_, "llvm.loop.vectorize.enable"),
-                                llvm::ConstantAsMetadata::get(b_.getInt1(vectorize != LoopVectorize::rolled))};
+                                llvm::ConstantAsMetadata::get(b_.getTrue())};
     std::vector<llvm::Metadata*> hints = {nullptr, llvm::MDNode::get(ctx_, enable)};
-    if (vectorize == LoopVectorize::force_rolled || vectorize == LoopVectorize::rolled)
+    if (vectorize == LoopVectorize::force_rolled)
       hints.push_back(llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, "llvm.loop.unroll.disable")}));
     llvm::MDNode* loop_id = llvm::MDNode::getDistinct(ctx_, hints);
     loop_id->replaceOperandWith(0, loop_id);

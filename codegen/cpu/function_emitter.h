@@ -52,8 +52,6 @@ class FunctionEmitter {
     as_llvm_likes,
     force,         // worth it even when short (LLVM's loop hint)
     force_rolled,  // and kept rolled until the vectoriser sees it (no full unroll first)
-    rolled,        // neither vectorised nor unrolled: a body already in vectors whose
-                   // registers are full (an unrolled copy would spill)
   };
   void counted_loop(llvm::Value* end, const std::string& name, const std::function<void(llvm::Value*)>& body,
                     llvm::Value* begin = nullptr, LoopVectorize vectorize = LoopVectorize::as_llvm_likes);

@@ -111,66 +111,61 @@ class WindowWeightGrad {
       dy_rows.push_back(at(dy, b().CreateMul(b().CreateSelect(b().CreateICmpSLT(o, last), o, last), lda)));
     }
     const int64_t chunks = (w_.grid_w + kChunk - 1) / kChunk;
-    {
-      e_.counted_loop(i64(chunks), "wgrad.chunk", [&](llvm::Value* chunk) {
-        llvm::Value* gx0 = b().CreateAdd(b().CreateMul(chunk, i64(kChunk)), i64(v * lanes_));
-        llvm::Value* dy_mask = lanes_within(gx0, 0, w_.grid_w);
-        std::vector<llvm::Value*> x_mask, x_at;  // per kx
-        for (int64_t kx = 0; kx < kw_taps; ++kx) {
-          // lane l reads column gx0 + l + shift of the image row
-          const int64_t shift = kx * w_.x.tap_scale + w_.x.shift;
-          x_at.push_back(b().CreateAdd(gx0, i64(shift)));
-          x_mask.push_back(b().CreateAnd(dy_mask, lanes_within(gx0, -shift, w_.image_w - shift)));
-        }
-        // Chunks whose lanes are all inside the grid and every tap inside the
-        // image row (all but the last, mostly) load without masks: AVX2 keeps
-        // a mask in a vector register, which the accumulators need.
-        int64_t lowest_shift = 0, highest_shift = 0;
-        for (int64_t kx = 0; kx < kw_taps; ++kx) {
-          const int64_t shift = kx * w_.x.tap_scale + w_.x.shift;
-          lowest_shift = kx == 0 ? shift : std::min(lowest_shift, shift);
-          highest_shift = kx == 0 ? shift : std::max(highest_shift, shift);
-        }
-        llvm::Value* end = b().CreateAdd(gx0, i64(lanes_));
-        llvm::Value* whole = b().CreateAnd(
-            b().CreateICmpSLE(end, i64(w_.grid_w)),
-            b().CreateAnd(b().CreateICmpSGE(b().CreateAdd(gx0, i64(lowest_shift)), i64(0)),
-                          b().CreateICmpSLE(b().CreateAdd(end, i64(highest_shift)), i64(w_.image_w))));
-        auto rows = [&](bool masked) {
-          auto load = [&](llvm::Value* ptr, llvm::Value* mask) -> llvm::Value* {
-            if (masked) return b().CreateMaskedLoad(vt_, ptr, align_, mask, zero());
-            return b().CreateAlignedLoad(vt_, ptr, align_);
-          };
-          e_.counted_loop(e_.size(g_.batch), "wgrad.sample", [&](llvm::Value* s) {
-            llvm::Value* dy_sample = b().CreateMul(s, a_bs);
-            llvm::Value* image_sample = at(image, b().CreateMul(s, b_bs));
-            e_.counted_loop(i64(w_.grid_h), "wgrad.row", [&](llvm::Value* gy) {
-              llvm::Value* y = b().CreateAdd(b().CreateMul(gy, i64(w_.y.grid_scale)), tap_y);
-              llvm::Value* inside =
-                  b().CreateAnd(b().CreateICmpSGE(y, i64(0)), b().CreateICmpSLT(y, i64(w_.image_h)));
-              emit_if_then(b(), inside, "wgrad.inside", [&] {
-                llvm::Value* row = at(image_sample, b().CreateMul(y, i64(w_.image_w)));
-                llvm::Value* column =
-                    b().CreateAdd(b().CreateAdd(dy_sample, b().CreateMul(gy, i64(w_.grid_w))), gx0);
-                std::vector<llvm::Value*> d;
-                for (int64_t ob = 0; ob < block_; ++ob)
-                  d.push_back(load(at(dy_rows[static_cast<size_t>(ob)], column), dy_mask));
-                for (int64_t kx = 0; kx < kw_taps; ++kx) {
-                  llvm::Value* x = load(at(row, x_at[static_cast<size_t>(kx)]), x_mask[static_cast<size_t>(kx)]);
-                  for (int64_t ob = 0; ob < block_; ++ob) {
-                    llvm::Value* slot = acc[static_cast<size_t>(ob * kw_taps + kx)];
-                    llvm::Value* sum = b().CreateIntrinsic(
-                        llvm::Intrinsic::fma, {vt_}, {d[static_cast<size_t>(ob)], x, b().CreateLoad(vt_, slot)});
-                    b().CreateStore(sum, slot);
-                  }
-                }
-              });
-            }, nullptr, masked ? FunctionEmitter::LoopVectorize::rolled : FunctionEmitter::LoopVectorize::as_llvm_likes);
-          });
+    e_.counted_loop(i64(chunks), "wgrad.chunk", [&](llvm::Value* chunk) {
+      llvm::Value* gx0 = b().CreateAdd(b().CreateMul(chunk, i64(kChunk)), i64(v * lanes_));
+      llvm::Value* dy_mask = lanes_within(gx0, 0, w_.grid_w);
+      std::vector<llvm::Value*> x_mask, x_at;  // per kx
+      int64_t lowest_shift = 0, highest_shift = 0;
+      for (int64_t kx = 0; kx < kw_taps; ++kx) {
+        // lane l reads column gx0 + l + shift of the image row
+        const int64_t shift = kx * w_.x.tap_scale + w_.x.shift;
+        x_at.push_back(b().CreateAdd(gx0, i64(shift)));
+        x_mask.push_back(b().CreateAnd(dy_mask, lanes_within(gx0, -shift, w_.image_w - shift)));
+        lowest_shift = kx == 0 ? shift : std::min(lowest_shift, shift);
+        highest_shift = kx == 0 ? shift : std::max(highest_shift, shift);
+      }
+      // Chunks whose lanes are all inside the grid and every tap inside the
+      // image row (all but the last, mostly) load without masks: AVX2 keeps
+      // a mask in a vector register, which the accumulators need.
+      llvm::Value* end = b().CreateAdd(gx0, i64(lanes_));
+      llvm::Value* whole = b().CreateAnd(
+          b().CreateICmpSLE(end, i64(w_.grid_w)),
+          b().CreateAnd(b().CreateICmpSGE(b().CreateAdd(gx0, i64(lowest_shift)), i64(0)),
+                        b().CreateICmpSLE(b().CreateAdd(end, i64(highest_shift)), i64(w_.image_w))));
+      auto rows = [&](bool masked) {
+        auto load = [&](llvm::Value* ptr, llvm::Value* mask) -> llvm::Value* {
+          if (masked) return b().CreateMaskedLoad(vt_, ptr, align_, mask, zero());
+          return b().CreateAlignedLoad(vt_, ptr, align_);
         };
-        emit_if_then_else(b(), whole, "wgrad.whole", [&] { rows(false); }, [&] { rows(true); });
-      });
-    }
+        e_.counted_loop(e_.size(g_.batch), "wgrad.sample", [&](llvm::Value* s) {
+          llvm::Value* dy_sample = b().CreateMul(s, a_bs);
+          llvm::Value* image_sample = at(image, b().CreateMul(s, b_bs));
+          e_.counted_loop(i64(w_.grid_h), "wgrad.row", [&](llvm::Value* gy) {
+            llvm::Value* y = b().CreateAdd(b().CreateMul(gy, i64(w_.y.grid_scale)), tap_y);
+            llvm::Value* inside =
+                b().CreateAnd(b().CreateICmpSGE(y, i64(0)), b().CreateICmpSLT(y, i64(w_.image_h)));
+            emit_if_then(b(), inside, "wgrad.inside", [&] {
+              llvm::Value* row = at(image_sample, b().CreateMul(y, i64(w_.image_w)));
+              llvm::Value* column =
+                  b().CreateAdd(b().CreateAdd(dy_sample, b().CreateMul(gy, i64(w_.grid_w))), gx0);
+              std::vector<llvm::Value*> d;
+              for (int64_t ob = 0; ob < block_; ++ob)
+                d.push_back(load(at(dy_rows[static_cast<size_t>(ob)], column), dy_mask));
+              for (int64_t kx = 0; kx < kw_taps; ++kx) {
+                llvm::Value* x = load(at(row, x_at[static_cast<size_t>(kx)]), x_mask[static_cast<size_t>(kx)]);
+                for (int64_t ob = 0; ob < block_; ++ob) {
+                  llvm::Value* slot = acc[static_cast<size_t>(ob * kw_taps + kx)];
+                  llvm::Value* sum = b().CreateIntrinsic(
+                      llvm::Intrinsic::fma, {vt_}, {d[static_cast<size_t>(ob)], x, b().CreateLoad(vt_, slot)});
+                  b().CreateStore(sum, slot);
+                }
+              }
+            });
+          });
+        });
+      };
+      emit_if_then_else(b(), whole, "wgrad.whole", [&] { rows(false); }, [&] { rows(true); });
+    });
   }
 
   // dw[g][o, (c, ky, kx)] for the block's channels below M.
