@@ -6,16 +6,16 @@
 // (KK times the image, through masked loads per tap) into panels; with M =
 // Og small (lenet: 6 and 16) each gathered element then serves only Og
 // multiply-adds, and gathering costs more than the product. Directly, one
-// load of an image row serves every output channel of a block, and one
-// broadcast weight every output row of a block:
+// image vector serves every output channel of a block, and one broadcast
+// weight every grid vector of a block:
 //
-//   unit (n, g, block of OB output channels, block of R output rows):
-//     for each chunk of `lanes` output columns (unrolled):
+//   unit (n, g, block of OB output channels, band of grid rows):
+//     for each group of R vectors of the band (grid_layout.h; unrolled):
 //       acc[ob][r] = 0                                    (OB*R vectors)
-//       for c, ky, kx ascending (k = (c*KH + ky)*KW + kx):
-//         xv[r] = x[n, c, y(gy0+r, ky), gx0 + kx*dilation - pad + lane]  (R loads)
+//       for c, ky ascending, kx unrolled (k = (c*KH + ky)*KW + kx):
+//         xv[r] = the image under vector r at tap (c, ky, kx)   (a load per row it spans)
 //         for ob: wk = w[o0+ob, k]; for r: acc[ob][r] = fma(wk, xv[r], acc[ob][r])
-//       y[n, o0+ob, gy0+r, gx0 + lane] = alpha * acc[ob][r] (+ beta * y)
+//       y[n, o0+ob, vector r] = alpha * acc[ob][r] (+ beta * y)
 //
 // Bits: every output is the fma chain over k ascending from 0, then alpha
 // and beta as the packed GEMM's C update applies them; with K within one KC
@@ -27,6 +27,7 @@
 
 #include <cstdint>
 
+#include "codegen/cpu/grid_layout.h"
 #include "codegen/cpu/llvm_module.h"
 #include "codegen/kernel_ir.h"
 
@@ -36,8 +37,9 @@ class FunctionEmitter;
 
 struct DirectConvBlocking {
   int64_t channels = 0;  // OB: output channels per unit; 0: the direct form does not apply
-  int64_t rows = 0;      // R: output rows per unit
-  int64_t lanes = 0;     // output columns per vector
+  int64_t vectors = 0;   // R: vectors of the grid sharing each broadcast weight
+  int64_t lanes = 0;     // grid positions per vector
+  GridLayout layout;     // the grid in vectors of `lanes`
 };
 
 // The blocks for this Gemm on `target`, or channels = 0 when the direct form

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace graphc::codegen::cpu {
 
@@ -46,6 +47,29 @@ inline void emit_if_then_else(llvm::IRBuilder<>& b, llvm::Value* condition, cons
 inline void emit_if_then(llvm::IRBuilder<>& b, llvm::Value* condition, const char* name,
                          const std::function<void()>& body) {
   emit_if_then_else(b, condition, name, body, {});
+}
+
+// The transpose of `rows`, L vectors of L lanes (L a power of two): out[c]
+// holds lane c of every row, out[c][r] = rows[r][c]. Each of log2(L) rounds
+// swaps one bit of the row index with the same bit of the lane index, by
+// two-input shuffles.
+inline std::vector<llvm::Value*> transpose_square(llvm::IRBuilder<>& b, std::vector<llvm::Value*> rows) {
+  const int lanes = static_cast<int>(rows.size());
+  for (int bit = 1; bit < lanes; bit <<= 1) {
+    std::vector<int> low(static_cast<size_t>(lanes)), high(static_cast<size_t>(lanes));
+    for (int c = 0; c < lanes; ++c) {
+      low[static_cast<size_t>(c)] = (c & bit) == 0 ? c : lanes + c - bit;
+      high[static_cast<size_t>(c)] = (c & bit) != 0 ? lanes + c : c + bit;
+    }
+    for (int i = 0; i < lanes; ++i) {
+      if ((i & bit) != 0) continue;
+      llvm::Value* x = rows[static_cast<size_t>(i)];
+      llvm::Value* y = rows[static_cast<size_t>(i | bit)];
+      rows[static_cast<size_t>(i)] = b.CreateShuffleVector(x, y, low);
+      rows[static_cast<size_t>(i | bit)] = b.CreateShuffleVector(x, y, high);
+    }
+  }
+  return rows;
 }
 
 }  // namespace graphc::codegen::cpu

@@ -102,8 +102,6 @@ class GemmEmitter {
   // One vector of a packed row at ptr (see gemm_pack.cpp: rows narrower than
   // a vector overlap the next).
   void store_panel_vector(llvm::Value* v, llvm::Value* ptr);
-  // The VL x VL transpose of `rows` (each a vector of VL lanes).
-  std::vector<llvm::Value*> transpose(std::vector<llvm::Value*> rows);
   // V[r, col0 .. col0+lanes) of the window operand at `image`, lanes >= valid being 0.
   llvm::Value* fetch_window(llvm::Value* image, llvm::Value* r, llvm::Value* col0, llvm::Value* valid);
   // Row r = (c, ky, kx) of the window: its channel and the tap's offsets

@@ -120,7 +120,7 @@ void GemmEmitter::pack_transposed(llvm::Value* dst, llvm::Value* kc, int64_t wid
       std::vector<llvm::Value*> rows;
       for (int64_t r = block; r < block + lanes; ++r)
         rows.push_back(b().CreateAlignedLoad(vt_, at_vector(tile, i64(r)), vector_align));
-      columns.push_back(transpose(std::move(rows)));
+      columns.push_back(transpose_square(b(), std::move(rows)));
     }
     // Row by row (k ascending, blocks ascending within it), so that a last
     // block narrower than a vector spills only into what is stored next.
@@ -131,27 +131,6 @@ void GemmEmitter::pack_transposed(llvm::Value* dst, llvm::Value* kc, int64_t wid
                            at(dst, b().CreateAdd(at_k, i64(static_cast<int64_t>(block) * lanes))));
       }
   });
-}
-
-// Swaps bit `bit` of the row index with the same bit of the lane index, for
-// every bit: after log2(lanes) rounds of two-input shuffles, out[c][r] = in[r][c].
-std::vector<llvm::Value*> GemmEmitter::transpose(std::vector<llvm::Value*> rows) {
-  const int lanes = static_cast<int>(bk_.lanes);
-  for (int bit = 1; bit < lanes; bit <<= 1) {
-    std::vector<int> low(static_cast<size_t>(lanes)), high(static_cast<size_t>(lanes));
-    for (int c = 0; c < lanes; ++c) {
-      low[static_cast<size_t>(c)] = (c & bit) == 0 ? c : lanes + c - bit;
-      high[static_cast<size_t>(c)] = (c & bit) != 0 ? lanes + c : c + bit;
-    }
-    for (int i = 0; i < lanes; ++i) {
-      if ((i & bit) != 0) continue;
-      llvm::Value* x = rows[static_cast<size_t>(i)];
-      llvm::Value* y = rows[static_cast<size_t>(i | bit)];
-      rows[static_cast<size_t>(i)] = b().CreateShuffleVector(x, y, low);
-      rows[static_cast<size_t>(i | bit)] = b().CreateShuffleVector(x, y, high);
-    }
-  }
-  return rows;
 }
 
 GemmEmitter::WindowTap GemmEmitter::window_tap(llvm::Value* r) {

@@ -6,6 +6,8 @@
 #include "codegen/cpu/emit_helpers.h"
 #include "codegen/cpu/function_emitter.h"
 #include "codegen/cpu/gemm_codegen.h"
+#include "codegen/cpu/grid_layout.h"
+#include "codegen/cpu/window_reader.h"
 
 namespace graphc::codegen::cpu {
 
@@ -29,7 +31,7 @@ int64_t channels_in_registers(int64_t registers, int64_t kernel_w) { return (reg
 class WindowWeightGrad {
  public:
   WindowWeightGrad(FunctionEmitter& e, const Gemm& g, int64_t block)
-      : e_(e), g_(g), w_(g.b_window), block_(block) {
+      : e_(e), g_(g), w_(g.b_window), block_(block), layout_(choose_grid_layout(w_.grid_h, w_.grid_w, kChunk)) {
     const DType t = e.kernel().buffers[static_cast<size_t>(g.c)].dtype;
     lanes_ = choose_gemm_blocking(e.target(), t, g).lanes;
     GRAPHC_ASSERT(kChunk % lanes_ == 0, "vectors of ", lanes_, " lanes do not tile a chunk");
@@ -44,8 +46,7 @@ class WindowWeightGrad {
   int64_t units() const { return g_.groups * channel_blocks() * w_.channels * w_.kernel_h; }
 
   llvm::Value* work_per_unit() {
-    const int64_t columns = (w_.grid_w + kChunk - 1) / kChunk * kChunk;
-    return b().CreateMul(e_.size(g_.batch), i64(w_.grid_h * columns * block_ * w_.kernel_w));
+    return b().CreateMul(e_.size(g_.batch), i64(layout_.total_steps() * kChunk * block_ * w_.kernel_w));
   }
 
   void emit_units(llvm::Value* begin, llvm::Value* end) {
@@ -82,27 +83,16 @@ class WindowWeightGrad {
   llvm::Value* i64(int64_t v) { return b().getInt64(static_cast<uint64_t>(v)); }
   llvm::Value* zero() { return llvm::Constant::getNullValue(vt_); }
   llvm::Value* at(llvm::Value* base, llvm::Value* index) { return b().CreateGEP(t_, base, index); }
-  // Lanes l with lo <= first + l < hi.
-  llvm::Value* lanes_within(llvm::Value* first, int64_t lo, int64_t hi) {
-    std::vector<llvm::Constant*> ids;
-    for (int64_t l = 0; l < lanes_; ++l) ids.push_back(b().getInt64(static_cast<uint64_t>(l)));
-    llvm::Value* at = b().CreateAdd(b().CreateVectorSplat(static_cast<unsigned>(lanes_), first),
-                                    llvm::ConstantVector::get(ids));
-    auto splat = [&](int64_t v) { return b().CreateVectorSplat(static_cast<unsigned>(lanes_), i64(v)); };
-    return b().CreateAnd(b().CreateICmpSGE(at, splat(lo)), b().CreateICmpSLT(at, splat(hi)));
-  }
-
-  // Pass v: lanes [v*lanes, (v+1)*lanes) of every chunk into acc.
+  // Pass v: lanes [v*lanes, (v+1)*lanes) of every chunk into acc, over the
+  // samples, then the bands, then the chunks of a band.
   void accumulate(llvm::Value* group, llvm::Value* o0, llvm::Value* c, llvm::Value* ky, int64_t v,
                   const std::vector<llvm::Value*>& acc) {
-    const int64_t kw_taps = w_.kernel_w;
     llvm::Value* dy = at(e_.buffer_pointer(g_.a), b().CreateMul(group, e_.size(g_.a_group_stride)));
     llvm::Value* image = at(e_.buffer_pointer(g_.b), b().CreateMul(group, e_.size(g_.b_group_stride)));
     image = at(image, b().CreateMul(c, i64(w_.image_h * w_.image_w)));
     llvm::Value* lda = e_.size(g_.lda);
     llvm::Value* a_bs = e_.size(g_.a_batch_stride);
     llvm::Value* b_bs = e_.size(g_.b_batch_stride);
-    llvm::Value* tap_y = b().CreateAdd(b().CreateMul(ky, i64(w_.y.tap_scale)), i64(w_.y.shift));
     // Rows of dy past M read its last row (always there); their sums are dropped.
     std::vector<llvm::Value*> dy_rows;
     for (int64_t ob = 0; ob < block_; ++ob) {
@@ -110,87 +100,75 @@ class WindowWeightGrad {
       llvm::Value* last = i64(g_.m.constant - 1);
       dy_rows.push_back(at(dy, b().CreateMul(b().CreateSelect(b().CreateICmpSLT(o, last), o, last), lda)));
     }
-    const int64_t chunks = (w_.grid_w + kChunk - 1) / kChunk;
-    e_.counted_loop(i64(chunks), "wgrad.chunk", [&](llvm::Value* chunk) {
-      llvm::Value* gx0 = b().CreateAdd(b().CreateMul(chunk, i64(kChunk)), i64(v * lanes_));
-      llvm::Value* dy_mask = lanes_within(gx0, 0, w_.grid_w);
-      std::vector<llvm::Value*> x_mask, x_at;  // per kx
-      int64_t lowest_shift = 0, highest_shift = 0;
-      for (int64_t kx = 0; kx < kw_taps; ++kx) {
-        // lane l reads column gx0 + l + shift of the image row
-        const int64_t shift = kx * w_.x.tap_scale + w_.x.shift;
-        x_at.push_back(b().CreateAdd(gx0, i64(shift)));
-        x_mask.push_back(b().CreateAnd(dy_mask, lanes_within(gx0, -shift, w_.image_w - shift)));
-        lowest_shift = kx == 0 ? shift : std::min(lowest_shift, shift);
-        highest_shift = kx == 0 ? shift : std::max(highest_shift, shift);
-      }
-      // Chunks whose lanes are all inside the grid and every tap inside the
-      // image row (all but the last, mostly) load without masks: AVX2 keeps
-      // a mask in a vector register, which the accumulators need.
-      llvm::Value* end = b().CreateAdd(gx0, i64(lanes_));
-      llvm::Value* whole = b().CreateAnd(
-          b().CreateICmpSLE(end, i64(w_.grid_w)),
-          b().CreateAnd(b().CreateICmpSGE(b().CreateAdd(gx0, i64(lowest_shift)), i64(0)),
-                        b().CreateICmpSLE(b().CreateAdd(end, i64(highest_shift)), i64(w_.image_w))));
-      auto rows = [&](bool masked) {
-        auto load = [&](llvm::Value* ptr, llvm::Value* mask) -> llvm::Value* {
-          if (masked) return b().CreateMaskedLoad(vt_, ptr, align_, mask, zero());
-          return b().CreateAlignedLoad(vt_, ptr, align_);
-        };
-        e_.counted_loop(e_.size(g_.batch), "wgrad.sample", [&](llvm::Value* s) {
-          llvm::Value* dy_sample = b().CreateMul(s, a_bs);
-          llvm::Value* image_sample = at(image, b().CreateMul(s, b_bs));
-          e_.counted_loop(i64(w_.grid_h), "wgrad.row", [&](llvm::Value* gy) {
-            llvm::Value* y = b().CreateAdd(b().CreateMul(gy, i64(w_.y.grid_scale)), tap_y);
-            llvm::Value* inside =
-                b().CreateAnd(b().CreateICmpSGE(y, i64(0)), b().CreateICmpSLT(y, i64(w_.image_h)));
-            emit_if_then(b(), inside, "wgrad.inside", [&] {
-              llvm::Value* row = at(image_sample, b().CreateMul(y, i64(w_.image_w)));
-              llvm::Value* column =
-                  b().CreateAdd(b().CreateAdd(dy_sample, b().CreateMul(gy, i64(w_.grid_w))), gx0);
-              std::vector<llvm::Value*> d;
-              for (int64_t ob = 0; ob < block_; ++ob)
-                d.push_back(load(at(dy_rows[static_cast<size_t>(ob)], column), dy_mask));
-              for (int64_t kx = 0; kx < kw_taps; ++kx) {
-                llvm::Value* x = load(at(row, x_at[static_cast<size_t>(kx)]), x_mask[static_cast<size_t>(kx)]);
-                for (int64_t ob = 0; ob < block_; ++ob) {
-                  llvm::Value* slot = acc[static_cast<size_t>(ob * kw_taps + kx)];
-                  llvm::Value* sum = b().CreateIntrinsic(
-                      llvm::Intrinsic::fma, {vt_}, {d[static_cast<size_t>(ob)], x, b().CreateLoad(vt_, slot)});
-                  b().CreateStore(sum, slot);
-                }
-              }
-            });
-          });
-        });
+    WindowReader reader(b(), w_, t_, lanes_);
+    e_.counted_loop(e_.size(g_.batch), "wgrad.sample", [&](llvm::Value* s) {
+      std::vector<llvm::Value*> dy_planes;
+      for (llvm::Value* row : dy_rows) dy_planes.push_back(at(row, b().CreateMul(s, a_bs)));
+      llvm::Value* plane = at(image, b().CreateMul(s, b_bs));
+      // The band whose first grid row, first_row, lies in [first_lo, first_hi].
+      auto band = [&](llvm::Value* first_row, int64_t first_lo, int64_t first_hi, int64_t rows) {
+        reader.start_band(plane, first_row, first_lo, first_hi, ky, rows);
+        for (int64_t chunk = 0; chunk < layout_.steps(rows); ++chunk) {
+          const std::vector<GridPiece> pieces = grid_pieces(layout_, rows, chunk * kChunk + v * lanes_, lanes_);
+          if (pieces.empty()) continue;  // past the grid: it would add zeros
+          std::vector<llvm::Value*> d;
+          for (llvm::Value* dy_plane : dy_planes) d.push_back(load_grid_vector(b(), vt_, dy_plane, first_row, layout_, pieces));
+          for (int64_t kx = 0; kx < w_.kernel_w; ++kx) {
+            llvm::Value* x = reader.load(pieces, kx);
+            for (int64_t ob = 0; ob < block_; ++ob) {
+              llvm::Value* slot = acc[static_cast<size_t>(ob * w_.kernel_w + kx)];
+              llvm::Value* sum =
+                  b().CreateIntrinsic(llvm::Intrinsic::fma, {vt_}, {d[static_cast<size_t>(ob)], x, b().CreateLoad(vt_, slot)});
+              b().CreateStore(sum, slot);
+            }
+          }
+        }
       };
-      emit_if_then_else(b(), whole, "wgrad.whole", [&] { rows(false); }, [&] { rows(true); });
+      const int64_t full = layout_.full_bands(), rows = layout_.band_rows;
+      if (full > 0)
+        e_.counted_loop(i64(full), "wgrad.band", [&](llvm::Value* index) {
+          band(b().CreateMul(index, i64(rows)), 0, (full - 1) * rows, rows);
+        });
+      if (layout_.tail_rows() > 0) band(i64(full * rows), full * rows, full * rows, layout_.tail_rows());
     });
   }
 
-  // dw[g][o, (c, ky, kx)] for the block's channels below M.
+  // dw[g][o, (c, ky, kx)] for the block's channels below M. The outputs
+  // (ob, kx) go `lanes` at a time: transposing their finished vectors puts
+  // lane l of every output in one vector, so 16 vector adds, lane 0 first,
+  // give each output's ordered sum (the bits of a scalar sum over its lanes,
+  // with a scalar add per lane for several outputs at once).
   void store(llvm::Value* group, llvm::Value* o0, llvm::Value* c, llvm::Value* ky,
              const std::vector<llvm::Value*>& finished) {
     llvm::Value* dw = at(e_.buffer_pointer(g_.c), b().CreateMul(group, e_.size(g_.c_group_stride)));
     llvm::Value* ldc = e_.size(g_.ldc);
     llvm::Value* tap_row = b().CreateMul(b().CreateAdd(b().CreateMul(c, i64(w_.kernel_h)), ky), i64(w_.kernel_w));
-    for (int64_t ob = 0; ob < block_; ++ob) {
-      llvm::Value* o = b().CreateAdd(o0, i64(ob));
-      emit_if_then(b(), b().CreateICmpSLT(o, i64(g_.m.constant)), "wgrad.store", [&] {
-        for (int64_t kx = 0; kx < w_.kernel_w; ++kx) {
-          // No fast-math flags: an ordered sum over the chunk's lanes, lane 0 first.
-          llvm::Value* sum = llvm::ConstantFP::get(t_, 0.0);
-          for (int64_t v = 0; v < vectors_; ++v)
-            sum = b().CreateFAddReduce(
-                sum, b().CreateLoad(vt_, finished[static_cast<size_t>((ob * w_.kernel_w + kx) * vectors_ + v)],
-                                    /*isVolatile=*/true));
-          sum = b().CreateFMul(llvm::ConstantFP::get(t_, g_.alpha), sum);
-          llvm::Value* ptr = at(dw, b().CreateAdd(b().CreateMul(o, ldc), b().CreateAdd(tap_row, i64(kx))));
-          if (g_.beta != 0)
-            sum = b().CreateFAdd(sum, b().CreateFMul(llvm::ConstantFP::get(t_, g_.beta), b().CreateLoad(t_, ptr)));
-          b().CreateStore(sum, ptr);
-        }
-      });
+    const int64_t outputs = block_ * w_.kernel_w;
+    for (int64_t first = 0; first < outputs; first += lanes_) {
+      llvm::Value* sums = zero();
+      for (int64_t v = 0; v < vectors_; ++v) {
+        std::vector<llvm::Value*> rows;
+        for (int64_t i = first; i < first + lanes_; ++i)
+          rows.push_back(i < outputs ? b().CreateLoad(vt_, finished[static_cast<size_t>(i * vectors_ + v)], /*isVolatile=*/true)
+                                     : zero());
+        // No fast-math flags: the adds stay in lane order.
+        for (llvm::Value* lane : transpose_square(b(), std::move(rows))) sums = b().CreateFAdd(sums, lane);
+      }
+      sums = b().CreateFMul(b().CreateVectorSplat(static_cast<unsigned>(lanes_), llvm::ConstantFP::get(t_, g_.alpha)), sums);
+      for (int64_t ob = first / w_.kernel_w; ob * w_.kernel_w < std::min(outputs, first + lanes_); ++ob) {
+        llvm::Value* o = b().CreateAdd(o0, i64(ob));
+        emit_if_then(b(), b().CreateICmpSLT(o, i64(g_.m.constant)), "wgrad.store", [&] {
+          for (int64_t kx = 0; kx < w_.kernel_w; ++kx) {
+            const int64_t i = ob * w_.kernel_w + kx;
+            if (i < first || i >= first + lanes_) continue;
+            llvm::Value* sum = b().CreateExtractElement(sums, static_cast<uint64_t>(i - first));
+            llvm::Value* ptr = at(dw, b().CreateAdd(b().CreateMul(o, ldc), b().CreateAdd(tap_row, i64(kx))));
+            if (g_.beta != 0)
+              sum = b().CreateFAdd(sum, b().CreateFMul(llvm::ConstantFP::get(t_, g_.beta), b().CreateLoad(t_, ptr)));
+            b().CreateStore(sum, ptr);
+          }
+        });
+      }
     }
   }
 
@@ -198,6 +176,7 @@ class WindowWeightGrad {
   const Gemm& g_;
   const GemmWindow& w_;
   const int64_t block_;
+  const GridLayout layout_;  // in chunks: the same on every target
   int64_t lanes_ = 0, vectors_ = 0;  // per register; registers per chunk
   llvm::Type* t_;
   llvm::VectorType* vt_;

@@ -52,6 +52,11 @@ const std::vector<ConvCase>& cases() {
       {6, 20, 20, 34, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)},  // rows of 20: one masked load per vector
       {32, 6, 8, 16, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)},   // K = 288: two KC blocks
       {6, 14, 14, 16, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)},  // lenet's conv2
+      // Rows of 10 and 14: the direct forms' vectors run on across rows.
+      {2, 10, 10, 3, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)},
+      {3, 12, 10, 5, 3, 3, options({2, 1}, {1, 1}, {1, 1}, 1)},
+      {2, 9, 14, 4, 3, 3, options({1, 1}, {1, 2}, {1, 2}, 1)},
+      {3, 7, 12, 6, 5, 3, options({1, 1}, {2, 1}, {1, 1}, 1)},
   };
   return all;
 }
@@ -205,23 +210,25 @@ TEST(CodegenConv, WeightGradientSumsTheBatchInRuns) {
 
 // lenet's two convolutions (6 and 16 output channels) run directly on the
 // CPU (codegen/cpu/direct_conv.h) on AVX-512 and AVX2 targets alike, in
-// blocks that fit the target's registers; 34 output channels, K = 288 (more
-// than one KC block) or a stride of 2 along x keep the packed GEMM.
+// blocks that fit the target's registers, their rows of 28 and 10 flattened
+// into vectors that run on across rows (grid_layout.h); 34 output channels,
+// K = 288 (more than one KC block) or a stride of 2 along x keep the packed
+// GEMM.
 TEST(CodegenConv, ForwardOfFewChannelsIsDirect) {
   struct Expect {
     ConvCase conv;
-    bool direct;
+    bool direct, flattened;
   };
   for (const bool avx2 : {false, true}) {
-    const cpu::CpuTarget target = avx2 ? avx2_target() : cpu::CpuTarget::host();
-    for (const Expect& e : {Expect{{3, 32, 32, 6, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)}, true},
-                            Expect{{6, 14, 14, 16, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)}, true},
-                            Expect{{3, 12, 13, 5, 3, 5, options({2, 1}, {1, 2}, {1, 2}, 1)}, true},
-                            Expect{{6, 20, 20, 34, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, false},
-                            Expect{{32, 6, 8, 16, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, false},
-                            Expect{{4, 9, 7, 6, 3, 3, options({2, 2}, {1, 1}, {1, 1}, 2)}, false}}) {
+    const cpu::CpuTarget target = avx2 ? avx2_target() : cpu::CpuTarget::named("skylake-avx512");
+    for (const Expect& e : {Expect{{3, 32, 32, 6, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)}, true, true},
+                            Expect{{6, 14, 14, 16, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)}, true, true},
+                            Expect{{3, 12, 13, 5, 3, 5, options({2, 1}, {1, 2}, {1, 2}, 1)}, true, true},
+                            Expect{{6, 20, 20, 34, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, false, false},
+                            Expect{{32, 6, 8, 16, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, false, false},
+                            Expect{{4, 9, 7, 6, 3, 3, options({2, 2}, {1, 1}, {1, 1}, 2)}, false, false}}) {
       const ConvCase& k = e.conv;
-      SCOPED_TRACE(describe(k) + (avx2 ? " on AVX2" : " on the host"));
+      SCOPED_TRACE(describe(k) + (avx2 ? " on AVX2" : " on AVX-512"));
       Graph g;
       Builder b(g);
       Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
@@ -230,9 +237,10 @@ TEST(CodegenConv, ForwardOfFewChannelsIsDirect) {
       const cpu::DirectConvBlocking blocking = cpu::direct_conv_blocking(target, DType::f32, gemm);
       EXPECT_EQ(blocking.channels > 0, e.direct);
       if (!e.direct) continue;
-      if (!avx2) continue;  // 8 lanes of f32, 16 registers
-      EXPECT_EQ(blocking.lanes, 8);
-      EXPECT_LE(blocking.channels * blocking.rows + blocking.rows + 1, 16);
+      EXPECT_EQ(blocking.layout.flattened(), e.flattened);
+      EXPECT_EQ(blocking.lanes, avx2 ? 8 : 16);
+      const int64_t registers = avx2 ? 16 : 32, blend = e.flattened ? 1 : 0;
+      EXPECT_LE(blocking.channels * blocking.vectors + blocking.vectors + 1 + blend, registers);
     }
   }
 }
@@ -242,10 +250,17 @@ TEST(CodegenConv, ForwardOfFewChannelsIsDirect) {
 // not depend on how many channels it has: the 6 channels of a direct conv
 // are bit for bit the first 6 of a packed one with the same first weights.
 TEST(CodegenConv, DirectForwardGivesThePackedGemmsBits) {
-  for (const Conv2dOptions& o : {options({1, 1}, {2, 2}, {1, 1}, 1), options({2, 1}, {1, 2}, {1, 2}, 1)}) {
+  struct Case {
+    int64_t h, w;
+    Conv2dOptions options;
+  };
+  for (const Case& c : {Case{12, 21, options({1, 1}, {2, 2}, {1, 1}, 1)}, Case{12, 21, options({2, 1}, {1, 2}, {1, 2}, 1)},
+                        Case{12, 10, options({1, 1}, {2, 2}, {1, 1}, 1)}}) {
+    const Conv2dOptions& o = c.options;
+    SCOPED_TRACE(cat(c.h, "x", c.w, " stride ", o.stride[0]));
     Graph g;
     Builder b(g);
-    Tensor x = b.input("x", DType::f32, {kBatch, 3, 12, 21});
+    Tensor x = b.input("x", DType::f32, {kBatch, 3, c.h, c.w});
     Tensor w_few = b.parameter("w_few", {6, 3, 5, 5}, InitSpec{});
     Tensor w_many = b.parameter("w_many", {34, 3, 5, 5}, InitSpec{});
     Tensor y_few = conv2d(x, w_few, o), y_many = conv2d(x, w_many, o);
@@ -254,7 +269,7 @@ TEST(CodegenConv, DirectForwardGivesThePackedGemmsBits) {
     const cpu::CpuTarget host = cpu::CpuTarget::host();
     ASSERT_GT(cpu::direct_conv_blocking(host, DType::f32, only_gemm(kernels[0])).channels, 0);
     ASSERT_EQ(cpu::direct_conv_blocking(host, DType::f32, only_gemm(kernels[1])).channels, 0);
-    cpu::JitModule module = shared_jit().add(cpu::emit_module(kernels, cat("direct_vs_packed_", o.stride[0])));
+    cpu::JitModule module = shared_jit().add(cpu::emit_module(kernels, cat("direct_vs_packed_", c.h, "x", c.w, "_", o.stride[0])));
 
     const int64_t n = 3, taps = 3 * 5 * 5;
     std::mt19937_64 rng(11);
