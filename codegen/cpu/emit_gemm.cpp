@@ -2,7 +2,8 @@
 // gemm_codegen.h for the algorithm and its determinism argument).
 //
 // Convolutions with few output channels go to direct forms instead: the
-// forward to direct_conv.h, the weight gradient to window_weight_grad.h.
+// forward to direct_conv.h, the weight gradient to window_weight_grad.h; a
+// linear layer's forward at a batch of at most 4 to gemm_few_rows.h.
 //
 // Work units: the thread pool splits [0, units) where a unit is one MC x NC
 // block of C for one group and one chunk of the batch (with reduce_batch,
@@ -19,6 +20,7 @@
 #include "codegen/cpu/direct_conv.h"
 #include "codegen/cpu/emit_helpers.h"
 #include "codegen/cpu/gemm_codegen.h"
+#include "codegen/cpu/gemm_few_rows.h"
 #include "codegen/cpu/window_weight_grad.h"
 
 namespace graphc::codegen::cpu {
@@ -61,27 +63,33 @@ void FunctionEmitter::emit_gemm(const Gemm& g) {
              });
     return;
   }
-  auto packed = [&](const GemmBlocking& blocking) {
-    GemmEmitter here(*this, g, blocking);
-    parallel(here.unit_count(), here.work_per_unit(), [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {
-      GemmEmitter(e, g, blocking).emit_units(begin, end);
-    });
+  auto emit_packed = [&] {
+    auto packed = [&](const GemmBlocking& blocking) {
+      GemmEmitter here(*this, g, blocking);
+      parallel(here.unit_count(), here.work_per_unit(), [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {
+        GemmEmitter(e, g, blocking).emit_units(begin, end);
+      });
+    };
+    // M the batch (a linear layer): tiles for a few rows too, picked at run
+    // time, so that lenet's batch of 4 does not run 14-row tiles. Only KC
+    // fixes the sums, so the choice changes no bit.
+    std::vector<GemmBlocking> tiles = {choose_gemm_blocking(target_, t, g)};
+    if (!g.m.is_constant())
+      for (int64_t batch : {8, 4}) {
+        const GemmBlocking few = choose_gemm_blocking(target_, t, g, batch);
+        if (few.mr < tiles.back().mr) tiles.push_back(few);
+      }
+    std::function<void(size_t)> emit_from = [&](size_t i) {
+      if (i + 1 == tiles.size()) return packed(tiles[i]);
+      emit_if_then_else(b_, b_.CreateICmpSGT(size(g.m), b_.getInt64(static_cast<uint64_t>(tiles[i + 1].mr))),
+                        "gemm.rows", [&] { packed(tiles[i]); }, [&] { emit_from(i + 1); });
+    };
+    emit_from(0);
   };
-  // M the batch (a linear layer): tiles for a few rows too, picked at run
-  // time, so that lenet's batch of 4 does not run 14-row tiles. Only KC
-  // fixes the sums, so the choice changes no bit.
-  std::vector<GemmBlocking> tiles = {choose_gemm_blocking(target_, t, g)};
-  if (!g.m.is_constant())
-    for (int64_t batch : {8, 4}) {
-      const GemmBlocking few = choose_gemm_blocking(target_, t, g, batch);
-      if (few.mr < tiles.back().mr) tiles.push_back(few);
-    }
-  std::function<void(size_t)> emit_from = [&](size_t i) {
-    if (i + 1 == tiles.size()) return packed(tiles[i]);
-    emit_if_then_else(b_, b_.CreateICmpSGT(size(g.m), b_.getInt64(static_cast<uint64_t>(tiles[i + 1].mr))),
-                      "gemm.rows", [&] { packed(tiles[i]); }, [&] { emit_from(i + 1); });
-  };
-  emit_from(0);
+  if (!few_rows_gemm_applies(t, g)) return emit_packed();
+  // M - 1 < kFewRows, unsigned: M in [1, kFewRows].
+  llvm::Value* few = b_.CreateICmpULT(b_.CreateSub(size(g.m), b_.getInt64(1)), b_.getInt64(kFewRows));
+  emit_if_then_else(b_, few, "gemm.few_rows", [&] { emit_few_rows_gemm(*this, g); }, emit_packed);
 }
 
 GemmEmitter::GemmEmitter(FunctionEmitter& e, const Gemm& g, const GemmBlocking& blocking)

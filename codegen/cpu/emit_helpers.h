@@ -72,4 +72,31 @@ inline std::vector<llvm::Value*> transpose_square(llvm::IRBuilder<>& b, std::vec
   return rows;
 }
 
+// Ordered sums across lanes: partials[o] holds output o's partial sums, a
+// vector of L lanes each, in lane order (lane l of partials[o][v] is partial
+// v*L + l). Returns a vector per L outputs whose lane i is output L*q + i's
+// ((0 + partial 0) + partial 1) + ..., the bits of a scalar sum in that
+// order: transposing L outputs' vectors puts partial l of each in one
+// vector, so a vector add per partial serves them all. Outputs past the
+// last are zero lanes.
+inline std::vector<llvm::Value*> ordered_lane_sums(llvm::IRBuilder<>& b,
+                                                   const std::vector<std::vector<llvm::Value*>>& partials) {
+  std::vector<llvm::Value*> sums;
+  if (partials.empty()) return sums;
+  auto* vt = llvm::cast<llvm::FixedVectorType>(partials.front().front()->getType());
+  const size_t lanes = vt->getNumElements(), vectors = partials.front().size();
+  llvm::Value* zero = llvm::Constant::getNullValue(vt);
+  for (size_t first = 0; first < partials.size(); first += lanes) {
+    llvm::Value* sum = zero;
+    for (size_t v = 0; v < vectors; ++v) {
+      std::vector<llvm::Value*> rows;
+      for (size_t o = first; o < first + lanes; ++o) rows.push_back(o < partials.size() ? partials[o][v] : zero);
+      // No fast-math flags: the adds stay in lane order.
+      for (llvm::Value* lane : transpose_square(b, std::move(rows))) sum = b.CreateFAdd(sum, lane);
+    }
+    sums.push_back(sum);
+  }
+  return sums;
+}
+
 }  // namespace graphc::codegen::cpu

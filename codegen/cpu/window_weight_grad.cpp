@@ -133,42 +133,33 @@ class WindowWeightGrad {
     });
   }
 
-  // dw[g][o, (c, ky, kx)] for the block's channels below M. The outputs
-  // (ob, kx) go `lanes` at a time: transposing their finished vectors puts
-  // lane l of every output in one vector, so 16 vector adds, lane 0 first,
-  // give each output's ordered sum (the bits of a scalar sum over its lanes,
-  // with a scalar add per lane for several outputs at once).
+  // dw[g][o, (c, ky, kx)] for the block's channels below M: each the
+  // ordered sum of its 16 lanes (ordered_lane_sums, `lanes` outputs at once).
   void store(llvm::Value* group, llvm::Value* o0, llvm::Value* c, llvm::Value* ky,
              const std::vector<llvm::Value*>& finished) {
     llvm::Value* dw = at(e_.buffer_pointer(g_.c), b().CreateMul(group, e_.size(g_.c_group_stride)));
     llvm::Value* ldc = e_.size(g_.ldc);
     llvm::Value* tap_row = b().CreateMul(b().CreateAdd(b().CreateMul(c, i64(w_.kernel_h)), ky), i64(w_.kernel_w));
     const int64_t outputs = block_ * w_.kernel_w;
-    for (int64_t first = 0; first < outputs; first += lanes_) {
-      llvm::Value* sums = zero();
-      for (int64_t v = 0; v < vectors_; ++v) {
-        std::vector<llvm::Value*> rows;
-        for (int64_t i = first; i < first + lanes_; ++i)
-          rows.push_back(i < outputs ? b().CreateLoad(vt_, finished[static_cast<size_t>(i * vectors_ + v)], /*isVolatile=*/true)
-                                     : zero());
-        // No fast-math flags: the adds stay in lane order.
-        for (llvm::Value* lane : transpose_square(b(), std::move(rows))) sums = b().CreateFAdd(sums, lane);
-      }
-      sums = b().CreateFMul(b().CreateVectorSplat(static_cast<unsigned>(lanes_), llvm::ConstantFP::get(t_, g_.alpha)), sums);
-      for (int64_t ob = first / w_.kernel_w; ob * w_.kernel_w < std::min(outputs, first + lanes_); ++ob) {
-        llvm::Value* o = b().CreateAdd(o0, i64(ob));
-        emit_if_then(b(), b().CreateICmpSLT(o, i64(g_.m.constant)), "wgrad.store", [&] {
-          for (int64_t kx = 0; kx < w_.kernel_w; ++kx) {
-            const int64_t i = ob * w_.kernel_w + kx;
-            if (i < first || i >= first + lanes_) continue;
-            llvm::Value* sum = b().CreateExtractElement(sums, static_cast<uint64_t>(i - first));
-            llvm::Value* ptr = at(dw, b().CreateAdd(b().CreateMul(o, ldc), b().CreateAdd(tap_row, i64(kx))));
-            if (g_.beta != 0)
-              sum = b().CreateFAdd(sum, b().CreateFMul(llvm::ConstantFP::get(t_, g_.beta), b().CreateLoad(t_, ptr)));
-            b().CreateStore(sum, ptr);
-          }
-        });
-      }
+    std::vector<std::vector<llvm::Value*>> partials(static_cast<size_t>(outputs));
+    for (int64_t i = 0; i < outputs; ++i)
+      for (int64_t v = 0; v < vectors_; ++v)
+        partials[static_cast<size_t>(i)].push_back(
+            b().CreateLoad(vt_, finished[static_cast<size_t>(i * vectors_ + v)], /*isVolatile=*/true));
+    const std::vector<llvm::Value*> sums = ordered_lane_sums(b(), partials);
+    for (int64_t ob = 0; ob < block_; ++ob) {
+      llvm::Value* o = b().CreateAdd(o0, i64(ob));
+      emit_if_then(b(), b().CreateICmpSLT(o, i64(g_.m.constant)), "wgrad.store", [&] {
+        for (int64_t kx = 0; kx < w_.kernel_w; ++kx) {
+          const int64_t i = ob * w_.kernel_w + kx;
+          llvm::Value* sum = b().CreateExtractElement(sums[static_cast<size_t>(i / lanes_)], static_cast<uint64_t>(i % lanes_));
+          sum = b().CreateFMul(llvm::ConstantFP::get(t_, g_.alpha), sum);
+          llvm::Value* ptr = at(dw, b().CreateAdd(b().CreateMul(o, ldc), b().CreateAdd(tap_row, i64(kx))));
+          if (g_.beta != 0)
+            sum = b().CreateFAdd(sum, b().CreateFMul(llvm::ConstantFP::get(t_, g_.beta), b().CreateLoad(t_, ptr)));
+          b().CreateStore(sum, ptr);
+        }
+      });
     }
   }
 

@@ -2,7 +2,8 @@
 // sizes around every blocking edge (1, primes, partial micro-tiles, more
 // than one KC/MC/NC block), transposes, batches with a shared operand,
 // alpha/beta, f32 and f64, against a double-precision reference of the
-// Gemm's definition; and bit-identical results for 1 and 3 threads.
+// Gemm's definition; and bit-identical results for 1 and 3 threads. Also
+// the dot-product form of a few rows against a transposed B.
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -203,6 +204,21 @@ TEST(CodegenGemm, Avx2TilesOnAnAvx2Target) {
                {37, 45, 29, true, false, 0.5, 1, 3, false, true},
                {20, 19, 150, true, true, 1, 0, 3, false, true, DType::f64}},
               avx2_target());
+}
+
+// A Gemm of at most 4 rows against a transposed B (a linear layer at a small
+// batch) runs as dot products along k in 16 lanes (gemm_few_rows.h): every
+// row count up to 4, K around a chunk of 16 (and below one vector), N not a
+// multiple of the column block, alpha and beta, f64, on both targets.
+TEST(CodegenGemm, FewRowsAgainstATransposedBAsDotProducts) {
+  std::vector<GemmCase> cases;
+  for (int64_t m = 1; m <= 4; ++m)
+    for (int64_t k : {1, 7, 16, 17, 400}) cases.push_back({m, 13, k, false, true});
+  cases.push_back({4, 120, 400, false, true, 0.5, 1});
+  cases.push_back({3, 7, 33, false, true, -1, 0.25, 1, false, false, DType::f64});
+  cases.push_back({4, 5, 0, false, true, 1, 0.5});  // empty contraction: C = beta * C
+  check_cases(cases);
+  check_cases(cases, avx2_target());
 }
 
 // Only KC fixes the summation order, and it does not depend on the vector

@@ -1,0 +1,160 @@
+// The dot-product GEMM of gemm_few_rows.h.
+#include "codegen/cpu/gemm_few_rows.h"
+
+#include <algorithm>
+
+#include "codegen/cpu/emit_helpers.h"
+#include "codegen/cpu/function_emitter.h"
+#include "codegen/cpu/gemm_codegen.h"
+
+namespace graphc::codegen::cpu {
+
+namespace {
+
+// Lanes of the partial sums whatever the target's vectors, so that every
+// target adds the same numbers in the same order (as split_sum.cpp).
+constexpr int64_t kChunk = 16;
+
+class FewRowsGemm {
+ public:
+  FewRowsGemm(FunctionEmitter& e, const Gemm& g) : e_(e), g_(g) {
+    const DType t = e.kernel().buffers[static_cast<size_t>(g.c)].dtype;
+    const GemmBlocking blocking = choose_gemm_blocking(e.target(), t, g);
+    lanes_ = blocking.lanes;
+    GRAPHC_ASSERT(kChunk % lanes_ == 0, "vectors of ", lanes_, " lanes do not tile a chunk");
+    vectors_ = kChunk / lanes_;
+    // Registers: kFewRows*JB accumulators, the rows' kFewRows A vectors and one of B.
+    columns_ = std::max<int64_t>(1, (blocking.registers - kFewRows - 1) / kFewRows);
+    t_ = e.register_type(t);
+    vt_ = llvm::FixedVectorType::get(t_, static_cast<unsigned>(lanes_));
+    align_ = llvm::Align(dtype_size(t));
+  }
+
+  int64_t units() const { return (g_.n_cols.constant + columns_ - 1) / columns_; }
+  int64_t work_per_unit() const { return g_.k.constant * kFewRows * columns_; }
+
+  void emit_units(llvm::Value* begin, llvm::Value* end) {
+    const int64_t outputs = kFewRows * columns_;
+    std::vector<llvm::Value*> acc, finished;  // acc[i*JB + jb]; finished[(i*JB + jb)*vectors + v]
+    for (int64_t o = 0; o < outputs; ++o) acc.push_back(entry_alloca(b(), vt_));
+    for (int64_t o = 0; o < outputs * vectors_; ++o) finished.push_back(entry_alloca(b(), vt_));
+    llvm::Value* m = e_.size(g_.m);
+    e_.counted_loop(end, "fewrows.unit", [&](llvm::Value* unit) {
+      llvm::Value* j0 = b().CreateMul(unit, i64(columns_));
+      // Rows past M read row M-1, columns past N column N-1 (both there); their sums are dropped.
+      std::vector<llvm::Value*> a_rows, b_rows;
+      for (int64_t i = 0; i < kFewRows; ++i)
+        a_rows.push_back(at(e_.buffer_pointer(g_.a), b().CreateMul(min(i64(i), b().CreateSub(m, i64(1))), e_.size(g_.lda))));
+      for (int64_t jb = 0; jb < columns_; ++jb)
+        b_rows.push_back(at(e_.buffer_pointer(g_.b),
+                            b().CreateMul(min(b().CreateAdd(j0, i64(jb)), i64(g_.n_cols.constant - 1)), e_.size(g_.ldb))));
+      // One pass per vector of the chunk, as window_weight_grad.cpp: the
+      // finished passes wait in volatile slots, out of the registers.
+      for (int64_t v = 0; v < vectors_; ++v) {
+        for (llvm::Value* a : acc) b().CreateStore(zero(), a);
+        accumulate(a_rows, b_rows, v, acc);
+        for (int64_t o = 0; o < outputs; ++o)
+          b().CreateStore(b().CreateLoad(vt_, acc[static_cast<size_t>(o)]),
+                          finished[static_cast<size_t>(o * vectors_ + v)], /*isVolatile=*/true);
+      }
+      store(m, j0, finished);
+    }, begin);
+  }
+
+ private:
+  llvm::IRBuilder<>& b() { return e_.builder(); }
+  llvm::Value* i64(int64_t v) { return b().getInt64(static_cast<uint64_t>(v)); }
+  llvm::Value* zero() { return llvm::Constant::getNullValue(vt_); }
+  llvm::Value* at(llvm::Value* base, llvm::Value* index) { return b().CreateGEP(t_, base, index); }
+  llvm::Value* min(llvm::Value* x, llvm::Value* y) { return b().CreateSelect(b().CreateICmpSLT(x, y), x, y); }
+
+  // One chunk's vector v (at k), lanes l < valid of it when valid < lanes.
+  void step(const std::vector<llvm::Value*>& a_rows, const std::vector<llvm::Value*>& b_rows, llvm::Value* k,
+            int64_t valid, const std::vector<llvm::Value*>& acc) {
+    llvm::Value* mask = nullptr;
+    if (valid < lanes_) {
+      std::vector<llvm::Constant*> bits;
+      for (int64_t l = 0; l < lanes_; ++l) bits.push_back(b().getInt1(l < valid));
+      mask = llvm::ConstantVector::get(bits);
+    }
+    auto load = [&](llvm::Value* row) -> llvm::Value* {
+      llvm::Value* ptr = at(row, k);
+      if (mask) return b().CreateMaskedLoad(vt_, ptr, align_, mask, zero());
+      return b().CreateAlignedLoad(vt_, ptr, align_);
+    };
+    std::vector<llvm::Value*> a;
+    for (llvm::Value* row : a_rows) a.push_back(load(row));
+    for (int64_t jb = 0; jb < columns_; ++jb) {
+      llvm::Value* w = load(b_rows[static_cast<size_t>(jb)]);
+      for (int64_t i = 0; i < kFewRows; ++i) {
+        llvm::Value* slot = acc[static_cast<size_t>(i * columns_ + jb)];
+        llvm::Value* sum = b().CreateIntrinsic(llvm::Intrinsic::fma, {vt_}, {a[static_cast<size_t>(i)], w, b().CreateLoad(vt_, slot)});
+        b().CreateStore(sum, slot);
+      }
+    }
+  }
+
+  void accumulate(const std::vector<llvm::Value*>& a_rows, const std::vector<llvm::Value*>& b_rows, int64_t v,
+                  const std::vector<llvm::Value*>& acc) {
+    const int64_t k = g_.k.constant, whole = k / kChunk;
+    e_.counted_loop(i64(whole), "fewrows.chunk", [&](llvm::Value* chunk) {
+      step(a_rows, b_rows, b().CreateAdd(b().CreateMul(chunk, i64(kChunk)), i64(v * lanes_)), lanes_, acc);
+    });
+    const int64_t valid = k - whole * kChunk - v * lanes_;  // of this vector in the last, partial chunk
+    if (valid > 0) step(a_rows, b_rows, i64(whole * kChunk + v * lanes_), std::min(valid, lanes_), acc);
+  }
+
+  // C[i, j0 + jb] for i < M and j0 + jb < N.
+  void store(llvm::Value* m, llvm::Value* j0, const std::vector<llvm::Value*>& finished) {
+    const int64_t outputs = kFewRows * columns_;
+    std::vector<std::vector<llvm::Value*>> partials(static_cast<size_t>(outputs));
+    for (int64_t o = 0; o < outputs; ++o)
+      for (int64_t v = 0; v < vectors_; ++v)
+        partials[static_cast<size_t>(o)].push_back(
+            b().CreateLoad(vt_, finished[static_cast<size_t>(o * vectors_ + v)], /*isVolatile=*/true));
+    const std::vector<llvm::Value*> sums = ordered_lane_sums(b(), partials);
+    llvm::Value* c = e_.buffer_pointer(g_.c);
+    llvm::Value* ldc = e_.size(g_.ldc);
+    for (int64_t i = 0; i < kFewRows; ++i)
+      emit_if_then(b(), b().CreateICmpSLT(i64(i), m), "fewrows.row", [&] {
+        for (int64_t jb = 0; jb < columns_; ++jb) {
+          llvm::Value* j = b().CreateAdd(j0, i64(jb));
+          emit_if_then(b(), b().CreateICmpSLT(j, i64(g_.n_cols.constant)), "fewrows.column", [&] {
+            const int64_t o = i * columns_ + jb;
+            llvm::Value* sum = b().CreateExtractElement(sums[static_cast<size_t>(o / lanes_)], static_cast<uint64_t>(o % lanes_));
+            sum = b().CreateFMul(llvm::ConstantFP::get(t_, g_.alpha), sum);
+            llvm::Value* ptr = at(c, b().CreateAdd(b().CreateMul(i64(i), ldc), j));
+            if (g_.beta != 0)
+              sum = b().CreateFAdd(sum, b().CreateFMul(llvm::ConstantFP::get(t_, g_.beta), b().CreateLoad(t_, ptr)));
+            b().CreateStore(sum, ptr);
+          });
+        }
+      });
+  }
+
+  FunctionEmitter& e_;
+  const Gemm& g_;
+  int64_t lanes_ = 0, vectors_ = 0, columns_ = 0;
+  llvm::Type* t_;
+  llvm::VectorType* vt_;
+  llvm::Align align_;
+};
+
+}  // namespace
+
+bool few_rows_gemm_applies(DType t, const Gemm& g) {
+  if (t != DType::f32 && t != DType::f64) return false;
+  if (g.reduce_batch || g.has_b_window || g.transpose_a || !g.transpose_b) return false;
+  if (!(g.batch == SizeExpr(1)) || g.groups != 1) return false;
+  if (!g.n_cols.is_constant() || !g.k.is_constant() || g.n_cols.constant < 1) return false;
+  return !g.m.is_constant() || g.m.constant <= kFewRows;
+}
+
+void emit_few_rows_gemm(FunctionEmitter& e, const Gemm& g) {
+  FewRowsGemm here(e, g);
+  e.parallel(e.builder().getInt64(static_cast<uint64_t>(here.units())),
+             e.builder().getInt64(static_cast<uint64_t>(here.work_per_unit())),
+             [&](FunctionEmitter& task, llvm::Value* begin, llvm::Value* end) { FewRowsGemm(task, g).emit_units(begin, end); });
+}
+
+}  // namespace graphc::codegen::cpu
