@@ -221,6 +221,43 @@ TEST(CodegenGemm, FewRowsAgainstATransposedBAsDotProducts) {
   check_cases(cases, avx2_target());
 }
 
+// Against a plain B the few rows run the packed GEMM's chains on B in place
+// (gemm_few_rows.h): both A layouts, N around the vectors and the column
+// block, K past one KC block (the C update of a later block).
+TEST(CodegenGemm, FewRowsAgainstAPlainBInPlace) {
+  std::vector<GemmCase> cases;
+  for (int64_t m = 1; m <= 4; ++m)
+    for (bool ta : {false, true}) cases.push_back({m, 37, 21, ta, false});
+  for (int64_t n : {1, 7, 16, 24, 400}) cases.push_back({4, n, 120, false, false});
+  cases.push_back({3, 50, 300, false, false, 0.5, 1});   // two KC blocks, with beta
+  cases.push_back({2, 33, 17, true, false, -1, 0.25, 1, false, false, DType::f64});
+  cases.push_back({4, 5, 0, false, false, 1, 0.5});  // empty contraction: C = beta * C
+  check_cases(cases);
+  check_cases(cases, avx2_target());
+}
+
+// A row of C depends on its row of A alone, and the in-place form sums as
+// the packed GEMM does: rows of a 4-row Gemm (in place) are bit for bit
+// those of a 5-row one (packed) with the same first rows.
+TEST(CodegenGemm, FewRowsInPlaceGiveThePackedGemmsBits) {
+  for (bool ta : {false, true}) {
+    SCOPED_TRACE(cat("transpose_a ", ta));
+    const GemmCase few{4, 45, 300, ta, false, 0.5, 0}, five{5, 45, 300, ta, false, 0.5, 0};
+    const std::vector<Kernel> kernels = {gemm_kernel(few, "gemm_four_rows"), gemm_kernel(five, "gemm_five_rows")};
+    cpu::JitModule module = shared_jit().add(cpu::emit_module(kernels, cat("gemm_few_vs_packed_", ta)));
+    GemmData d5 = random_data(five, 5);
+    GemmData d4 = d5;  // A's first 4 rows: op(A) is 5 x K; stored K x 5 when transposed
+    d4.a.clear();
+    for (int64_t k = 0; ta && k < five.k; ++k)
+      for (int64_t i = 0; i < 4; ++i) d4.a.push_back(d5.a[static_cast<size_t>(k * 5 + i)]);
+    if (!ta) d4.a.assign(d5.a.begin(), d5.a.begin() + 4 * five.k);
+    d4.c.resize(static_cast<size_t>(4 * five.n));
+    const std::vector<unsigned char> c4 = run(few, module.lookup("gemm_four_rows"), d4, test_runtime());
+    const std::vector<unsigned char> c5 = run(five, module.lookup("gemm_five_rows"), d5, test_runtime());
+    EXPECT_EQ(std::memcmp(c4.data(), c5.data(), c4.size()), 0);
+  }
+}
+
 // Only KC fixes the summation order, and it does not depend on the vector
 // width: the AVX2 kernel of a convolution (other tiles, other window
 // gathers) must give the host kernel's bits, which conv_codegen_test checks
