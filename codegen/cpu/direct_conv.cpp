@@ -6,6 +6,7 @@
 #include "codegen/cpu/emit_helpers.h"
 #include "codegen/cpu/function_emitter.h"
 #include "codegen/cpu/gemm_codegen.h"
+#include "codegen/cpu/vector_form.h"
 #include "codegen/cpu/window_reader.h"
 
 namespace graphc::codegen::cpu {
@@ -24,16 +25,11 @@ std::vector<std::vector<GridPiece>> band_vectors(const GridLayout& layout, int64
   return vectors;
 }
 
-class DirectConv {
+class DirectConv : VectorForm {
  public:
   DirectConv(FunctionEmitter& e, const Gemm& g, const DirectConvBlocking& blocking)
-      : e_(e), g_(g), w_(g.b_window), ob_(blocking.channels), r_(blocking.vectors), lanes_(blocking.lanes),
-        layout_(blocking.layout) {
-    const DType t = e.kernel().buffers[static_cast<size_t>(g.c)].dtype;
-    t_ = e.register_type(t);
-    vt_ = llvm::FixedVectorType::get(t_, static_cast<unsigned>(lanes_));
-    align_ = llvm::Align(dtype_size(t));
-  }
+      : VectorForm(e, g, blocking.lanes), w_(g.b_window), ob_(blocking.channels), r_(blocking.vectors),
+        layout_(blocking.layout) {}
 
   int64_t channel_blocks() const { return ceil_div(g_.m.constant, ob_); }
 
@@ -70,11 +66,6 @@ class DirectConv {
   }
 
  private:
-  llvm::IRBuilder<>& b() { return e_.builder(); }
-  llvm::Value* i64(int64_t v) { return b().getInt64(static_cast<uint64_t>(v)); }
-  llvm::Value* zero() { return llvm::Constant::getNullValue(vt_); }
-  llvm::Value* at(llvm::Value* base, llvm::Value* index) { return b().CreateGEP(t_, base, index); }
-  llvm::Value* min(llvm::Value* x, int64_t y) { return b().CreateSelect(b().CreateICmpSLT(x, i64(y)), x, i64(y)); }
 
   // The band whose first grid row, first_row, lies in [first_lo, first_hi]:
   // its vectors in groups of R, each accumulated and stored.
@@ -120,8 +111,7 @@ class DirectConv {
             llvm::Value* splat = b().CreateVectorSplat(static_cast<unsigned>(lanes_), wk);
             for (size_t r = 0; r < xv.size(); ++r) {
               llvm::Value* slot = acc[static_cast<size_t>(ob * r_) + r];
-              llvm::Value* sum = b().CreateIntrinsic(llvm::Intrinsic::fma, {vt_}, {splat, xv[r], b().CreateLoad(vt_, slot)});
-              b().CreateStore(sum, slot);
+              b().CreateStore(fma(splat, xv[r], b().CreateLoad(vt_, slot)), slot);
             }
           }
         }
@@ -155,14 +145,9 @@ class DirectConv {
     }
   }
 
-  FunctionEmitter& e_;
-  const Gemm& g_;
   const GemmWindow& w_;
-  const int64_t ob_, r_, lanes_;
+  const int64_t ob_, r_;
   const GridLayout layout_;
-  llvm::Type* t_;
-  llvm::VectorType* vt_;
-  llvm::Align align_;
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "codegen/cpu/emit_helpers.h"
 #include "codegen/cpu/function_emitter.h"
 #include "codegen/cpu/gemm_codegen.h"
+#include "codegen/cpu/vector_form.h"
 
 namespace graphc::codegen::cpu {
 
@@ -15,20 +16,18 @@ namespace {
 // target adds the same numbers in the same order (as split_sum.cpp).
 constexpr int64_t kChunk = 16;
 
+GemmBlocking blocking(FunctionEmitter& e, const Gemm& g) {
+  return choose_gemm_blocking(e.target(), e.kernel().buffers[static_cast<size_t>(g.c)].dtype, g);
+}
+
 // C = alpha * A @ B^T + beta * C as dot products (gemm_few_rows.h).
-class FewRowsDot {
+class FewRowsDot : VectorForm {
  public:
-  FewRowsDot(FunctionEmitter& e, const Gemm& g) : e_(e), g_(g) {
-    const DType t = e.kernel().buffers[static_cast<size_t>(g.c)].dtype;
-    const GemmBlocking blocking = choose_gemm_blocking(e.target(), t, g);
-    lanes_ = blocking.lanes;
+  FewRowsDot(FunctionEmitter& e, const Gemm& g)
+      : VectorForm(e, g, blocking(e, g).lanes), vectors_(kChunk / lanes_),
+        // Registers: kFewRows*JB accumulators, the rows' kFewRows A vectors and one of B.
+        columns_(std::max<int64_t>(1, (blocking(e, g).registers - kFewRows - 1) / kFewRows)) {
     GRAPHC_ASSERT(kChunk % lanes_ == 0, "vectors of ", lanes_, " lanes do not tile a chunk");
-    vectors_ = kChunk / lanes_;
-    // Registers: kFewRows*JB accumulators, the rows' kFewRows A vectors and one of B.
-    columns_ = std::max<int64_t>(1, (blocking.registers - kFewRows - 1) / kFewRows);
-    t_ = e.register_type(t);
-    vt_ = llvm::FixedVectorType::get(t_, static_cast<unsigned>(lanes_));
-    align_ = llvm::Align(dtype_size(t));
   }
 
   int64_t units() const { return (g_.n_cols.constant + columns_ - 1) / columns_; }
@@ -49,26 +48,17 @@ class FewRowsDot {
       for (int64_t jb = 0; jb < columns_; ++jb)
         b_rows.push_back(at(e_.buffer_pointer(g_.b),
                             b().CreateMul(min(b().CreateAdd(j0, i64(jb)), i64(g_.n_cols.constant - 1)), e_.size(g_.ldb))));
-      // One pass per vector of the chunk, as window_weight_grad.cpp: the
-      // finished passes wait in volatile slots, out of the registers.
+      // One pass per vector of the chunk (VectorForm::finish_pass).
       for (int64_t v = 0; v < vectors_; ++v) {
         for (llvm::Value* a : acc) b().CreateStore(zero(), a);
         accumulate(a_rows, b_rows, v, acc);
-        for (int64_t o = 0; o < outputs; ++o)
-          b().CreateStore(b().CreateLoad(vt_, acc[static_cast<size_t>(o)]),
-                          finished[static_cast<size_t>(o * vectors_ + v)], /*isVolatile=*/true);
+        finish_pass(acc, finished, v, vectors_);
       }
       store(m, j0, finished);
     }, begin);
   }
 
  private:
-  llvm::IRBuilder<>& b() { return e_.builder(); }
-  llvm::Value* i64(int64_t v) { return b().getInt64(static_cast<uint64_t>(v)); }
-  llvm::Value* zero() { return llvm::Constant::getNullValue(vt_); }
-  llvm::Value* at(llvm::Value* base, llvm::Value* index) { return b().CreateGEP(t_, base, index); }
-  llvm::Value* min(llvm::Value* x, llvm::Value* y) { return b().CreateSelect(b().CreateICmpSLT(x, y), x, y); }
-
   // One chunk's vector v (at k), lanes l < valid of it when valid < lanes.
   void step(const std::vector<llvm::Value*>& a_rows, const std::vector<llvm::Value*>& b_rows, llvm::Value* k,
             int64_t valid, const std::vector<llvm::Value*>& acc) {
@@ -89,8 +79,7 @@ class FewRowsDot {
       llvm::Value* w = load(b_rows[static_cast<size_t>(jb)]);
       for (int64_t i = 0; i < kFewRows; ++i) {
         llvm::Value* slot = acc[static_cast<size_t>(i * columns_ + jb)];
-        llvm::Value* sum = b().CreateIntrinsic(llvm::Intrinsic::fma, {vt_}, {a[static_cast<size_t>(i)], w, b().CreateLoad(vt_, slot)});
-        b().CreateStore(sum, slot);
+        b().CreateStore(fma(a[static_cast<size_t>(i)], w, b().CreateLoad(vt_, slot)), slot);
       }
     }
   }
@@ -108,12 +97,7 @@ class FewRowsDot {
   // C[i, j0 + jb] for i < M and j0 + jb < N.
   void store(llvm::Value* m, llvm::Value* j0, const std::vector<llvm::Value*>& finished) {
     const int64_t outputs = kFewRows * columns_;
-    std::vector<std::vector<llvm::Value*>> partials(static_cast<size_t>(outputs));
-    for (int64_t o = 0; o < outputs; ++o)
-      for (int64_t v = 0; v < vectors_; ++v)
-        partials[static_cast<size_t>(o)].push_back(
-            b().CreateLoad(vt_, finished[static_cast<size_t>(o * vectors_ + v)], /*isVolatile=*/true));
-    const std::vector<llvm::Value*> sums = ordered_lane_sums(b(), partials);
+    const std::vector<llvm::Value*> sums = finished_sums(finished, outputs, vectors_);
     llvm::Value* c = e_.buffer_pointer(g_.c);
     llvm::Value* ldc = e_.size(g_.ldc);
     for (int64_t i = 0; i < kFewRows; ++i)
@@ -133,28 +117,16 @@ class FewRowsDot {
       });
   }
 
-  FunctionEmitter& e_;
-  const Gemm& g_;
-  int64_t lanes_ = 0, vectors_ = 0, columns_ = 0;
-  llvm::Type* t_;
-  llvm::VectorType* vt_;
-  llvm::Align align_;
+  const int64_t vectors_, columns_;  // registers per chunk; columns per unit
 };
 
 // C = alpha * op(A) @ B + beta * C with B's rows read in place (gemm_few_rows.h).
-class FewRowsInPlace {
+class FewRowsInPlace : VectorForm {
  public:
-  FewRowsInPlace(FunctionEmitter& e, const Gemm& g) : e_(e), g_(g) {
-    const DType t = e.kernel().buffers[static_cast<size_t>(g.c)].dtype;
-    const GemmBlocking blocking = choose_gemm_blocking(e.target(), t, g);
-    lanes_ = blocking.lanes;
-    kc_ = blocking.kc;
-    // Registers: kFewRows*NB accumulators, NB vectors of B and one broadcast.
-    vectors_ = std::max<int64_t>(1, (blocking.registers - 2) / (kFewRows + 1));
-    t_ = e.register_type(t);
-    vt_ = llvm::FixedVectorType::get(t_, static_cast<unsigned>(lanes_));
-    align_ = llvm::Align(dtype_size(t));
-  }
+  FewRowsInPlace(FunctionEmitter& e, const Gemm& g)
+      : VectorForm(e, g, blocking(e, g).lanes), kc_(blocking(e, g).kc),
+        // Registers: kFewRows*NB accumulators, NB vectors of B and one broadcast.
+        vectors_(std::max<int64_t>(1, (blocking(e, g).registers - 2) / (kFewRows + 1))) {}
 
   int64_t columns() const { return vectors_ * lanes_; }
   int64_t units() const { return (g_.n_cols.constant + columns() - 1) / columns(); }
@@ -184,11 +156,6 @@ class FewRowsInPlace {
   }
 
  private:
-  llvm::IRBuilder<>& b() { return e_.builder(); }
-  llvm::Value* i64(int64_t v) { return b().getInt64(static_cast<uint64_t>(v)); }
-  llvm::Value* zero() { return llvm::Constant::getNullValue(vt_); }
-  llvm::Value* at(llvm::Value* base, llvm::Value* index) { return b().CreateGEP(t_, base, index); }
-  llvm::Value* min(llvm::Value* x, llvm::Value* y) { return b().CreateSelect(b().CreateICmpSLT(x, y), x, y); }
   llvm::Value* lanes_below(llvm::Value* count) {
     std::vector<llvm::Constant*> ids;
     for (int64_t l = 0; l < lanes_; ++l) ids.push_back(b().getInt64(static_cast<uint64_t>(l)));
@@ -220,9 +187,7 @@ class FewRowsInPlace {
         llvm::Value* splat = b().CreateVectorSplat(static_cast<unsigned>(lanes_), a);
         for (int64_t nb = 0; nb < vectors_; ++nb) {
           llvm::Value* slot = acc[static_cast<size_t>(i * vectors_ + nb)];
-          b().CreateStore(b().CreateIntrinsic(llvm::Intrinsic::fma, {vt_},
-                                              {splat, bv[static_cast<size_t>(nb)], b().CreateLoad(vt_, slot)}),
-                          slot);
+          b().CreateStore(fma(splat, bv[static_cast<size_t>(nb)], b().CreateLoad(vt_, slot)), slot);
         }
       }
     });
@@ -268,12 +233,7 @@ class FewRowsInPlace {
     emit_if_then_else(b(), first, "fewrows.first", [&] { rows(true); }, [&] { rows(false); });
   }
 
-  FunctionEmitter& e_;
-  const Gemm& g_;
-  int64_t lanes_ = 0, vectors_ = 0, kc_ = 0;
-  llvm::Type* t_;
-  llvm::VectorType* vt_;
-  llvm::Align align_;
+  const int64_t kc_, vectors_;  // the packed GEMM's KC; vectors of columns per unit
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "codegen/cpu/emit_helpers.h"
 #include "codegen/cpu/function_emitter.h"
 #include "codegen/cpu/gemm_codegen.h"
+#include "codegen/cpu/vector_form.h"
 #include "codegen/cpu/grid_layout.h"
 #include "codegen/cpu/window_reader.h"
 
@@ -28,17 +29,16 @@ constexpr int64_t kRulesRegisters = 32;
 // image vector and a spare, fit `registers`.
 int64_t channels_in_registers(int64_t registers, int64_t kernel_w) { return (registers - 2) / (kernel_w + 1); }
 
-class WindowWeightGrad {
+int64_t target_lanes(FunctionEmitter& e, const Gemm& g) {
+  return choose_gemm_blocking(e.target(), e.kernel().buffers[static_cast<size_t>(g.c)].dtype, g).lanes;
+}
+
+class WindowWeightGrad : VectorForm {
  public:
   WindowWeightGrad(FunctionEmitter& e, const Gemm& g, int64_t block)
-      : e_(e), g_(g), w_(g.b_window), block_(block), layout_(choose_grid_layout(w_.grid_h, w_.grid_w, kChunk)) {
-    const DType t = e.kernel().buffers[static_cast<size_t>(g.c)].dtype;
-    lanes_ = choose_gemm_blocking(e.target(), t, g).lanes;
+      : VectorForm(e, g, target_lanes(e, g)), w_(g.b_window), block_(block),
+        layout_(choose_grid_layout(w_.grid_h, w_.grid_w, kChunk)), vectors_(kChunk / lanes_) {
     GRAPHC_ASSERT(kChunk % lanes_ == 0, "vectors of ", lanes_, " lanes do not tile a chunk");
-    vectors_ = kChunk / lanes_;
-    t_ = e.register_type(t);
-    vt_ = llvm::FixedVectorType::get(t_, static_cast<unsigned>(lanes_));
-    align_ = llvm::Align(dtype_size(t));
   }
 
   int64_t channel_blocks() const { return (g_.m.constant + block_ - 1) / block_; }
@@ -54,9 +54,7 @@ class WindowWeightGrad {
     // + v]: what pass v left for lanes [v*lanes, (v+1)*lanes) of the chunk.
     // A lane's sum never meets another vector's, so one pass per vector adds
     // what a single pass would, in the same order, with a narrow target's
-    // accumulators in its registers. The finished ones are stored volatile:
-    // promoted to registers they would stay live through the later passes,
-    // and the register allocator then spills inside their loops.
+    // accumulators in its registers (VectorForm::finish_pass).
     std::vector<llvm::Value*> acc, finished;
     for (int64_t i = 0; i < block_ * w_.kernel_w; ++i) acc.push_back(entry_alloca(b(), vt_));
     for (int64_t i = 0; i < block_ * w_.kernel_w * vectors_; ++i) finished.push_back(entry_alloca(b(), vt_));
@@ -70,19 +68,13 @@ class WindowWeightGrad {
       for (int64_t v = 0; v < vectors_; ++v) {
         for (llvm::Value* a : acc) b().CreateStore(zero(), a);
         accumulate(group, o0, c, ky, v, acc);
-        for (size_t i = 0; i < acc.size(); ++i)
-          b().CreateStore(b().CreateLoad(vt_, acc[i]), finished[i * static_cast<size_t>(vectors_) + static_cast<size_t>(v)],
-                          /*isVolatile=*/true);
+        finish_pass(acc, finished, v, vectors_);
       }
       store(group, o0, c, ky, finished);
     }, begin);
   }
 
  private:
-  llvm::IRBuilder<>& b() { return e_.builder(); }
-  llvm::Value* i64(int64_t v) { return b().getInt64(static_cast<uint64_t>(v)); }
-  llvm::Value* zero() { return llvm::Constant::getNullValue(vt_); }
-  llvm::Value* at(llvm::Value* base, llvm::Value* index) { return b().CreateGEP(t_, base, index); }
   // Pass v: lanes [v*lanes, (v+1)*lanes) of every chunk into acc, over the
   // samples, then the bands, then the chunks of a band.
   void accumulate(llvm::Value* group, llvm::Value* o0, llvm::Value* c, llvm::Value* ky, int64_t v,
@@ -117,9 +109,7 @@ class WindowWeightGrad {
             llvm::Value* x = reader.load(pieces, kx);
             for (int64_t ob = 0; ob < block_; ++ob) {
               llvm::Value* slot = acc[static_cast<size_t>(ob * w_.kernel_w + kx)];
-              llvm::Value* sum =
-                  b().CreateIntrinsic(llvm::Intrinsic::fma, {vt_}, {d[static_cast<size_t>(ob)], x, b().CreateLoad(vt_, slot)});
-              b().CreateStore(sum, slot);
+              b().CreateStore(fma(d[static_cast<size_t>(ob)], x, b().CreateLoad(vt_, slot)), slot);
             }
           }
         }
@@ -141,12 +131,7 @@ class WindowWeightGrad {
     llvm::Value* ldc = e_.size(g_.ldc);
     llvm::Value* tap_row = b().CreateMul(b().CreateAdd(b().CreateMul(c, i64(w_.kernel_h)), ky), i64(w_.kernel_w));
     const int64_t outputs = block_ * w_.kernel_w;
-    std::vector<std::vector<llvm::Value*>> partials(static_cast<size_t>(outputs));
-    for (int64_t i = 0; i < outputs; ++i)
-      for (int64_t v = 0; v < vectors_; ++v)
-        partials[static_cast<size_t>(i)].push_back(
-            b().CreateLoad(vt_, finished[static_cast<size_t>(i * vectors_ + v)], /*isVolatile=*/true));
-    const std::vector<llvm::Value*> sums = ordered_lane_sums(b(), partials);
+    const std::vector<llvm::Value*> sums = finished_sums(finished, outputs, vectors_);
     for (int64_t ob = 0; ob < block_; ++ob) {
       llvm::Value* o = b().CreateAdd(o0, i64(ob));
       emit_if_then(b(), b().CreateICmpSLT(o, i64(g_.m.constant)), "wgrad.store", [&] {
@@ -163,15 +148,10 @@ class WindowWeightGrad {
     }
   }
 
-  FunctionEmitter& e_;
-  const Gemm& g_;
   const GemmWindow& w_;
   const int64_t block_;
   const GridLayout layout_;  // in chunks: the same on every target
-  int64_t lanes_ = 0, vectors_ = 0;  // per register; registers per chunk
-  llvm::Type* t_;
-  llvm::VectorType* vt_;
-  llvm::Align align_;
+  const int64_t vectors_;    // registers per chunk
 };
 
 }  // namespace
