@@ -6,10 +6,15 @@
 // few input channels at stride 1), both ways of computing grad_weight (the
 // packed GEMM, or directly for few output channels), both ways of computing
 // the forward (the packed GEMM, or directly for few output channels, which
-// must give the packed GEMM's bits); and conv + bias + relu fused into one
-// kernel.
+// must give the packed GEMM's bits, and whose flattened rows must read
+// nothing outside the image: buffers flush against guard pages); and conv +
+// bias + relu fused into one kernel.
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <random>
 
 #include "codegen/cpu/direct_conv.h"
@@ -297,6 +302,109 @@ TEST(CodegenConv, DirectForwardGivesThePackedGemmsBits) {
                             static_cast<size_t>(6 * plane) * sizeof(float)),
                 0)
           << "sample " << s << ", stride " << o.stride[0];
+  }
+}
+
+// `bytes` of memory flush against an inaccessible page: after it (a read
+// past its end faults) or before it (a read before its start faults).
+class GuardedBuffer {
+ public:
+  GuardedBuffer(size_t bytes, bool guard_after) {
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    const size_t data_pages = (bytes + page - 1) / page;
+    size_ = (data_pages + 2) * page;
+    void* region = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    EXPECT_NE(region, MAP_FAILED);
+    base_ = static_cast<unsigned char*>(region);
+    EXPECT_EQ(mprotect(base_, page, PROT_NONE), 0);
+    EXPECT_EQ(mprotect(base_ + (data_pages + 1) * page, page, PROT_NONE), 0);
+    data_ = guard_after ? base_ + (data_pages + 1) * page - bytes : base_ + page;
+  }
+  ~GuardedBuffer() { munmap(base_, size_); }
+  GuardedBuffer(const GuardedBuffer&) = delete;
+  GuardedBuffer& operator=(const GuardedBuffer&) = delete;
+  float* data() { return reinterpret_cast<float*>(data_); }
+
+ private:
+  unsigned char* base_ = nullptr;
+  unsigned char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// The direct forms read their image through plain vector loads that run
+// past a grid row, kept only where the rows a band can start at prove them
+// inside the image plane (window_reader.h); everything else is masked. With
+// every buffer flush against an inaccessible page, after it and then before
+// it, the kernels must not fault and must give the bits they give in
+// ordinary memory: padded and unpadded windows, rows flattened or not, at
+// batch 1 (the last plane is the buffer's end) and 3, on the host and AVX2.
+TEST(CodegenConv, DirectFormsReadNothingOutsideTheirOperands) {
+  const std::vector<ConvCase> convs = {
+      {6, 14, 14, 16, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)},  // lenet's conv2
+      {3, 32, 32, 6, 5, 5, options({1, 1}, {0, 0}, {1, 1}, 1)},   // lenet's conv1
+      {2, 10, 10, 3, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)},
+      {3, 12, 10, 5, 3, 3, options({2, 1}, {1, 1}, {1, 1}, 1)},
+      {2, 9, 14, 4, 3, 3, options({1, 1}, {1, 2}, {1, 2}, 1)},
+      {3, 7, 12, 6, 5, 3, options({1, 1}, {2, 1}, {1, 1}, 1)},
+  };
+  for (const bool avx2 : {false, true}) {
+    const cpu::CpuTarget target = avx2 ? avx2_target() : cpu::CpuTarget::host();
+    for (size_t i = 0; i < convs.size(); ++i) {
+      const ConvCase& k = convs[i];
+      SCOPED_TRACE(describe(k) + (avx2 ? " on AVX2" : " on the host"));
+      Graph g;
+      Builder b(g);
+      Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
+      Tensor w = b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{});
+      Tensor y = conv2d(x, w, k.options);
+      Tensor dy = b.input("dy", DType::f32, y.shape());
+      const std::vector<Kernel> kernels = {
+          lower_group(g, make_group(g, {y.id()}), "forward"),
+          lower_group(g, make_group(g, {conv2d_grad_weight(x, dy, w.shape(), k.options).id()}), "grad_weight")};
+      ASSERT_GT(cpu::direct_conv_blocking(target, DType::f32, only_gemm(kernels[0])).channels, 0);
+      ASSERT_GT(cpu::window_weight_grad_block(target, DType::f32, kernels[1].body.back().gemm), 0);
+      cpu::JitModule module = shared_jit().add(cpu::emit_module(kernels, cat("direct_guarded_", avx2, "_", i), target));
+      for (const Kernel& kernel : kernels)
+        for (const int64_t n : {int64_t{1}, int64_t{3}}) {
+          SCOPED_TRACE(cat(kernel.name, " at batch ", n));
+          std::vector<std::vector<float>> values;
+          std::mt19937_64 rng(7);
+          std::uniform_real_distribution<float> real(-2, 2);
+          for (const Buffer& buffer : kernel.buffers) {
+            values.emplace_back(static_cast<size_t>(buffer.elements.at(n)));
+            for (float& v : values.back()) v = real(rng);
+          }
+          auto run = [&](int guard) {  // 0: ordinary memory, 1: guard after, 2: guard before
+            std::vector<std::unique_ptr<GuardedBuffer>> guarded;
+            std::vector<std::vector<float>> plain = values;
+            std::vector<void*> pointers;
+            for (size_t j = 0; j < values.size(); ++j) {
+              if (guard == 0) {
+                pointers.push_back(plain[j].data());
+                continue;
+              }
+              guarded.push_back(std::make_unique<GuardedBuffer>(values[j].size() * sizeof(float), guard == 1));
+              std::memcpy(guarded.back()->data(), values[j].data(), values[j].size() * sizeof(float));
+              pointers.push_back(guarded.back()->data());
+            }
+            module.lookup(kernel.name)(pointers.data(), n, test_runtime());
+            std::vector<std::vector<float>> out;
+            for (size_t j = 0; j < values.size(); ++j) {
+              const float* p = static_cast<const float*>(pointers[j]);
+              out.emplace_back(p, p + values[j].size());
+            }
+            return out;
+          };
+          const std::vector<std::vector<float>> want = run(0);
+          for (int guard : {1, 2}) {
+            const std::vector<std::vector<float>> got = run(guard);
+            for (size_t j = 0; j < got.size(); ++j)
+              if (kernel.buffers[j].role == BufferRole::output)
+                EXPECT_EQ(std::memcmp(got[j].data(), want[j].data(), got[j].size() * sizeof(float)), 0)
+                    << kernel.buffers[j].name << ", guard " << (guard == 1 ? "after" : "before");
+          }
+        }
+    }
   }
 }
 
