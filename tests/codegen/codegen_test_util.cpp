@@ -2,10 +2,14 @@
 // and compared against the interpreter's values.
 #include "tests/codegen/codegen_test_util.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <stdexcept>
 
 #include "codegen/cpu/llvm_module.h"
 #include "runtime/cpu/thread_pool.h"
@@ -197,5 +201,19 @@ void check_group_against_interpreter(const Graph& g, const passes::FusedGroup& g
 void check_node(const Graph& g, ValueId v, InputRange range) {
   check_group_against_interpreter(g, make_group(g, {v}), {3, 7}, range);
 }
+
+GuardedBuffer::GuardedBuffer(size_t bytes, bool guard_after) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t data_pages = (bytes + page - 1) / page;
+  size_ = (data_pages + 2) * page;
+  void* region = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (region == MAP_FAILED) throw std::runtime_error("GuardedBuffer: mmap failed");
+  base_ = static_cast<unsigned char*>(region);
+  if (mprotect(base_, page, PROT_NONE) != 0 || mprotect(base_ + (data_pages + 1) * page, page, PROT_NONE) != 0)
+    throw std::runtime_error("GuardedBuffer: mprotect failed");
+  data_ = guard_after ? base_ + (data_pages + 1) * page - bytes : base_ + page;
+}
+
+GuardedBuffer::~GuardedBuffer() { munmap(base_, size_); }
 
 }  // namespace graphc::codegen::testing

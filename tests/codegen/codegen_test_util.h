@@ -52,4 +52,21 @@ void check_group_against_interpreter(const Graph& g, const passes::FusedGroup& g
 // Single-node group of v, checked as above.
 void check_node(const Graph& g, ValueId v, InputRange range = {});
 
+// `bytes` of memory flush against an inaccessible page: after it (a read
+// past its end faults) or before it (a read before its start faults). For
+// tests that a kernel reads nothing outside its buffers.
+class GuardedBuffer {
+ public:
+  GuardedBuffer(size_t bytes, bool guard_after);
+  ~GuardedBuffer();
+  GuardedBuffer(const GuardedBuffer&) = delete;
+  GuardedBuffer& operator=(const GuardedBuffer&) = delete;
+  float* data() { return reinterpret_cast<float*>(data_); }
+
+ private:
+  unsigned char* base_ = nullptr;
+  unsigned char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
 }  // namespace graphc::codegen::testing

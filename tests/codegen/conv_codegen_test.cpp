@@ -9,9 +9,6 @@
 // must give the packed GEMM's bits, and whose flattened rows must read
 // nothing outside the image: buffers flush against guard pages); and conv +
 // bias + relu fused into one kernel.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -304,32 +301,6 @@ TEST(CodegenConv, DirectForwardGivesThePackedGemmsBits) {
           << "sample " << s << ", stride " << o.stride[0];
   }
 }
-
-// `bytes` of memory flush against an inaccessible page: after it (a read
-// past its end faults) or before it (a read before its start faults).
-class GuardedBuffer {
- public:
-  GuardedBuffer(size_t bytes, bool guard_after) {
-    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-    const size_t data_pages = (bytes + page - 1) / page;
-    size_ = (data_pages + 2) * page;
-    void* region = mmap(nullptr, size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    EXPECT_NE(region, MAP_FAILED);
-    base_ = static_cast<unsigned char*>(region);
-    EXPECT_EQ(mprotect(base_, page, PROT_NONE), 0);
-    EXPECT_EQ(mprotect(base_ + (data_pages + 1) * page, page, PROT_NONE), 0);
-    data_ = guard_after ? base_ + (data_pages + 1) * page - bytes : base_ + page;
-  }
-  ~GuardedBuffer() { munmap(base_, size_); }
-  GuardedBuffer(const GuardedBuffer&) = delete;
-  GuardedBuffer& operator=(const GuardedBuffer&) = delete;
-  float* data() { return reinterpret_cast<float*>(data_); }
-
- private:
-  unsigned char* base_ = nullptr;
-  unsigned char* data_ = nullptr;
-  size_t size_ = 0;
-};
 
 // The direct forms read their image through plain vector loads that run
 // past a grid row, kept only where the rows a band can start at prove them

@@ -258,6 +258,38 @@ TEST(CodegenGemm, FewRowsInPlaceGiveThePackedGemmsBits) {
   }
 }
 
+// The few-row forms read rows of A and B in place, the last chunk along k
+// and the last column block masked: with each buffer flush against an
+// inaccessible page (after it, then before it) they must not fault and must
+// give the bits they give in ordinary memory.
+TEST(CodegenGemm, FewRowsReadNothingOutsideTheirOperands) {
+  const std::vector<GemmCase> cases = {{4, 13, 17, false, true}, {3, 120, 400, false, true}, {1, 7, 5, false, true},
+                                       {4, 37, 21, false, false}, {2, 45, 300, true, false, 0.5, 1}, {1, 3, 9, true, false}};
+  for (const bool avx2 : {false, true}) {
+    std::vector<Kernel> kernels;
+    for (size_t i = 0; i < cases.size(); ++i) kernels.push_back(gemm_kernel(cases[i], cat("gemm_guarded_", i)));
+    cpu::JitModule module =
+        shared_jit().add(cpu::emit_module(kernels, cat("gemm_guarded_", avx2), avx2 ? avx2_target() : cpu::CpuTarget::host()));
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const GemmCase& c = cases[i];
+      SCOPED_TRACE(describe(c) + (avx2 ? " on AVX2" : " on the host"));
+      const GemmData d = random_data(c, 29 + i);
+      const std::vector<unsigned char> want = run(c, module.lookup(kernels[i].name), d, test_runtime());
+      for (const bool after : {true, false}) {
+        std::vector<float> a(d.a.begin(), d.a.end()), b(d.b.begin(), d.b.end()), out(d.c.begin(), d.c.end());
+        GuardedBuffer ga(a.size() * sizeof(float), after), gb(b.size() * sizeof(float), after),
+            gc(out.size() * sizeof(float), after);
+        std::memcpy(ga.data(), a.data(), a.size() * sizeof(float));
+        std::memcpy(gb.data(), b.data(), b.size() * sizeof(float));
+        std::memcpy(gc.data(), out.data(), out.size() * sizeof(float));
+        void* buffers[] = {ga.data(), gb.data(), gc.data()};
+        module.lookup(kernels[i].name)(buffers, 1, test_runtime());
+        EXPECT_EQ(std::memcmp(gc.data(), want.data(), want.size()), 0) << (after ? "guard after" : "guard before");
+      }
+    }
+  }
+}
+
 // Only KC fixes the summation order, and it does not depend on the vector
 // width: the AVX2 kernel of a convolution (other tiles, other window
 // gathers) must give the host kernel's bits, which conv_codegen_test checks
