@@ -63,21 +63,31 @@ const std::vector<ConvCase>& cases() {
   return all;
 }
 
+// conv2d of a case on an input x, and dy shaped like its output.
+struct ConvGraph {
+  explicit ConvGraph(const ConvCase& k)
+      : x(b.input("x", DType::f32, {kBatch, k.c, k.h, k.w})),
+        w(b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{})),
+        y(conv2d(x, w, k.options)),
+        dy(b.input("dy", DType::f32, y.shape())) {}
+  ConvGraph(const ConvGraph&) = delete;
+  ConvGraph& operator=(const ConvGraph&) = delete;
+
+  Graph g;
+  Builder b{g};
+  Tensor x, w, y, dy;
+};
+
 enum class Which { forward, grad_input, grad_weight };
 
 void check(Which which) {
   for (const ConvCase& k : cases()) {
     SCOPED_TRACE(describe(k));
-    Graph g;
-    Builder b(g);
-    Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
-    Tensor w = b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{});
-    Tensor y = conv2d(x, w, k.options);
-    Tensor dy = b.input("dy", DType::f32, y.shape());
-    Tensor result = y;
-    if (which == Which::grad_input) result = conv2d_grad_input(dy, w, x.shape(), k.options);
-    if (which == Which::grad_weight) result = conv2d_grad_weight(x, dy, w.shape(), k.options);
-    check_node(g, result.id());
+    ConvGraph c(k);
+    Tensor result = c.y;
+    if (which == Which::grad_input) result = conv2d_grad_input(c.dy, c.w, c.x.shape(), k.options);
+    if (which == Which::grad_weight) result = conv2d_grad_weight(c.x, c.dy, c.w.shape(), k.options);
+    check_node(c.g, result.id());
   }
 }
 
@@ -104,13 +114,9 @@ TEST(CodegenConv, GradInputOfFewChannelsGoesByCol2im) {
                           Expect{{4, 9, 7, 6, 3, 3, options({2, 2}, {1, 1}, {1, 1}, 2)}, false}}) {
     const ConvCase& k = e.conv;
     SCOPED_TRACE(describe(k));
-    Graph g;
-    Builder b(g);
-    Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
-    Tensor w = b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{});
-    Tensor dy = b.input("dy", DType::f32, conv2d(x, w, k.options).shape());
-    Tensor dx = conv2d_grad_input(dy, w, x.shape(), k.options);
-    const Kernel kernel = lower_group(g, make_group(g, {dx.id()}));
+    ConvGraph c(k);
+    Tensor dx = conv2d_grad_input(c.dy, c.w, c.x.shape(), k.options);
+    const Kernel kernel = lower_group(c.g, make_group(c.g, {dx.id()}));
     const Stmt* gemm = nullptr;
     for (const Stmt& s : kernel.body)
       if (s.kind == StmtKind::gemm) gemm = &s;
@@ -138,12 +144,8 @@ TEST(CodegenConv, WeightGradientsOfFewChannelsAreDirect) {
                           Expect{{4, 6, 6, 7, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, 0, 0}}) {
     const ConvCase& k = e.conv;
     SCOPED_TRACE(describe(k));
-    Graph g;
-    Builder b(g);
-    Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
-    Tensor w = b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{});
-    Tensor dy = b.input("dy", DType::f32, conv2d(x, w, k.options).shape());
-    const Kernel kernel = lower_group(g, make_group(g, {conv2d_grad_weight(x, dy, w.shape(), k.options).id()}));
+    ConvGraph c(k);
+    const Kernel kernel = lower_group(c.g, make_group(c.g, {conv2d_grad_weight(c.x, c.dy, c.w.shape(), k.options).id()}));
     ASSERT_EQ(kernel.body.size(), 1u) << print_kernel(kernel);
     ASSERT_EQ(kernel.body[0].kind, StmtKind::gemm);
     EXPECT_EQ(cpu::window_weight_grad_block(avx512, DType::f32, kernel.body[0].gemm), e.avx512_block);
@@ -172,21 +174,17 @@ TEST(CodegenConv, WeightGradientSumsTheBatchInRuns) {
                           Expect{{512, 2, 2, 1024, 3, 3, options({1, 1}, {1, 1}, {1, 1}, 1)}, 1}}) {
     const ConvCase& k = e.conv;
     SCOPED_TRACE(describe(k));
-    Graph g;
-    Builder b(g);
-    Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
-    Tensor w = b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{});
-    Tensor dy = b.input("dy", DType::f32, conv2d(x, w, k.options).shape());
-    Tensor dw = conv2d_grad_weight(x, dy, w.shape(), k.options);
-    const Kernel kernel = lower_group(g, make_group(g, {dw.id()}));
+    ConvGraph c(k);
+    Tensor dw = conv2d_grad_weight(c.x, c.dy, c.w.shape(), k.options);
+    const Kernel kernel = lower_group(c.g, make_group(c.g, {dw.id()}));
     const Gemm gemm = only_gemm(kernel);
     EXPECT_EQ(gemm.reduce_runs, e.runs);
     EXPECT_EQ(scratch_buffers(kernel), e.runs > 1 ? 1u : 0u) << print_kernel(kernel);
     if (e.runs == 1) continue;
     const Buffer& partials = kernel.buffers.at(static_cast<size_t>(gemm.partials));
-    EXPECT_EQ(partials.elements.at(1), e.runs * w.shape().static_numel());
+    EXPECT_EQ(partials.elements.at(1), e.runs * c.w.shape().static_numel());
     if (e.runs != 8) continue;
-    check_group_against_interpreter(g, make_group(g, {dw.id()}), {1, 5, 13});
+    check_group_against_interpreter(c.g, make_group(c.g, {dw.id()}), {1, 5, 13});
     expect_same_bits_on_avx2({kernel}, "weight_gradient_runs");
 
     cpu::JitModule module = shared_jit().add(cpu::emit_module({kernel}, "weight_gradient_runs_threads"));
@@ -231,11 +229,8 @@ TEST(CodegenConv, ForwardOfFewChannelsIsDirect) {
                             Expect{{4, 9, 7, 6, 3, 3, options({2, 2}, {1, 1}, {1, 1}, 2)}, false, false}}) {
       const ConvCase& k = e.conv;
       SCOPED_TRACE(describe(k) + (avx2 ? " on AVX2" : " on AVX-512"));
-      Graph g;
-      Builder b(g);
-      Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
-      Tensor w = b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{});
-      const Gemm gemm = only_gemm(lower_group(g, make_group(g, {conv2d(x, w, k.options).id()})));
+      ConvGraph c(k);
+      const Gemm gemm = only_gemm(lower_group(c.g, make_group(c.g, {c.y.id()})));
       const cpu::DirectConvBlocking blocking = cpu::direct_conv_blocking(target, DType::f32, gemm);
       EXPECT_EQ(blocking.channels > 0, e.direct);
       if (!e.direct) continue;
@@ -323,15 +318,10 @@ TEST(CodegenConv, DirectFormsReadNothingOutsideTheirOperands) {
     for (size_t i = 0; i < convs.size(); ++i) {
       const ConvCase& k = convs[i];
       SCOPED_TRACE(describe(k) + (avx2 ? " on AVX2" : " on the host"));
-      Graph g;
-      Builder b(g);
-      Tensor x = b.input("x", DType::f32, {kBatch, k.c, k.h, k.w});
-      Tensor w = b.parameter("w", {k.o, k.c / k.options.groups, k.kh, k.kw}, InitSpec{});
-      Tensor y = conv2d(x, w, k.options);
-      Tensor dy = b.input("dy", DType::f32, y.shape());
+      ConvGraph c(k);
       const std::vector<Kernel> kernels = {
-          lower_group(g, make_group(g, {y.id()}), "forward"),
-          lower_group(g, make_group(g, {conv2d_grad_weight(x, dy, w.shape(), k.options).id()}), "grad_weight")};
+          lower_group(c.g, make_group(c.g, {c.y.id()}), "forward"),
+          lower_group(c.g, make_group(c.g, {conv2d_grad_weight(c.x, c.dy, c.w.shape(), k.options).id()}), "grad_weight")};
       ASSERT_GT(cpu::direct_conv_blocking(target, DType::f32, only_gemm(kernels[0])).channels, 0);
       ASSERT_GT(cpu::window_weight_grad_block(target, DType::f32, kernels[1].body.back().gemm), 0);
       cpu::JitModule module = shared_jit().add(cpu::emit_module(kernels, cat("direct_guarded_", avx2, "_", i), target));
@@ -369,10 +359,11 @@ TEST(CodegenConv, DirectFormsReadNothingOutsideTheirOperands) {
           const std::vector<std::vector<float>> want = run(0);
           for (int guard : {1, 2}) {
             const std::vector<std::vector<float>> got = run(guard);
-            for (size_t j = 0; j < got.size(); ++j)
-              if (kernel.buffers[j].role == BufferRole::output)
-                EXPECT_EQ(std::memcmp(got[j].data(), want[j].data(), got[j].size() * sizeof(float)), 0)
-                    << kernel.buffers[j].name << ", guard " << (guard == 1 ? "after" : "before");
+            for (size_t j = 0; j < got.size(); ++j) {
+              if (kernel.buffers[j].role != BufferRole::output) continue;
+              EXPECT_EQ(std::memcmp(got[j].data(), want[j].data(), got[j].size() * sizeof(float)), 0)
+                  << kernel.buffers[j].name << ", guard " << (guard == 1 ? "after" : "before");
+            }
           }
         }
     }
