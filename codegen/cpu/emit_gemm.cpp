@@ -168,11 +168,12 @@ void GemmEmitter::emit_units(llvm::Value* begin, llvm::Value* end) {
         c_base = b().CreateAdd(c_base, b().CreateMul(reduce ? batch_unit : s, c_bs_));
         loop(i64(0), ceil_div(nc, bk_.nr()), "gemm.jr", [&](llvm::Value* q) {
           loop(i64(0), ceil_div(mc, bk_.mr), "gemm.ir", [&](llvm::Value* p) {
-            micro_kernel(at(ap_, b().CreateMul(p, b().CreateMul(kc, i64(bk_.mr)))),
-                         at(bp_, b().CreateMul(q, b().CreateMul(kc, i64(bk_.nr())))), kc);
             llvm::Value* row = b().CreateMul(p, i64(bk_.mr));
             llvm::Value* col = b().CreateMul(q, i64(bk_.nr()));
             llvm::Value* c_at = b().CreateAdd(c_base, b().CreateAdd(b().CreateMul(row, ldc_), col));
+            prefetch_c_tile(c_at, min(i64(bk_.mr), b().CreateSub(mc, row)));
+            micro_kernel(at(ap_, b().CreateMul(p, b().CreateMul(kc, i64(bk_.mr)))),
+                         at(bp_, b().CreateMul(q, b().CreateMul(kc, i64(bk_.nr())))), kc);
             update_c(c_at, min(i64(bk_.mr), b().CreateSub(mc, row)), min(i64(bk_.nr()), b().CreateSub(nc, col)),
                      first);
           });

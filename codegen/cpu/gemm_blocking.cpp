@@ -68,11 +68,12 @@ GemmBlocking choose_gemm_blocking(const CpuTarget& target, DType t, const Gemm& 
         best = cost, bk.mr = mr, bk.nv = nv;
     }
   bk.kc = t == DType::f32 ? 256 : 128;
-  // MC: the packed A block (MC x KC) in about two thirds of L2, so that each
-  // packed B panel serves as many rows as it can. 336 rows on AVX2, measured
-  // on a Zen 3 (512 KiB L2): squares went from 0.86 to 0.93 of OpenBLAS
-  // against 168; AVX-512 keeps the 168 it was tuned with.
-  const int64_t mc_rows = avx512 ? 168 : 336;
+  // MC: the packed A block (MC x KC), 336 rows, so that each packed B panel
+  // serves as many rows as it can while the block stays in L2. Measured
+  // against 168: on a Zen 3 (AVX2, 512 KiB L2) squares went from 0.86 to
+  // 0.93 of OpenBLAS; on a Xeon with AVX-512 (2 MiB L2) sgemm 2048 from
+  // 0.82 to 0.87, the smaller squares unchanged (504 rows: no better).
+  const int64_t mc_rows = 336;
   bk.mc = bk.mr * std::max<int64_t>(1, mc_rows / bk.mr);
   bk.nc = bk.nr() * std::max<int64_t>(1, 512 / bk.nr());
   if (const char* tune = std::getenv("GRAPHC_GEMM_TUNE")) {  // bench/gemm_bench.cpp's knob: "mr,nv,mc,nc"

@@ -126,6 +126,9 @@ class GemmEmitter {
   // `first`: the first KC block (beta applies), else accumulate.
   void update_c(llvm::Value* c_at, llvm::Value* m_rem, llvm::Value* n_rem, llvm::Value* first);
   void update_c_rows(llvm::Value* c_at, llvm::Value* m_rem, llvm::Value* n_rem, bool first, bool full);
+  // Asks for the cache lines of the tile's m_rem rows of C (for writing)
+  // before the micro-kernel runs, so that its update does not wait on them.
+  void prefetch_c_tile(llvm::Value* c_at, llvm::Value* m_rem);
 
   FunctionEmitter& e_;
   const Gemm& g_;

@@ -31,6 +31,24 @@ void GemmEmitter::micro_kernel(llvm::Value* ap, llvm::Value* bp, llvm::Value* kc
   });
 }
 
+// A large C does not stay in cache between its KC blocks (2048 x 2048 is
+// 16 MiB): without this, each tile's update waited on its rows' lines, and
+// sgemm 2048 ran at 0.78 of OpenBLAS on a Xeon with AVX-512. The kernel's
+// kc steps give the lines time to arrive. Rows past m_rem ask for the
+// last row's lines again, so nothing outside C is touched.
+void GemmEmitter::prefetch_c_tile(llvm::Value* c_at, llvm::Value* m_rem) {
+  llvm::Value* c = e_.buffer_pointer(g_.c);
+  llvm::Value* last_row = b().CreateSub(m_rem, i64(1));
+  for (int64_t i = 0; i < bk_.mr; ++i) {
+    llvm::Value* row = b().CreateAdd(c_at, b().CreateMul(min(i64(i), last_row), ldc_));
+    for (int64_t v = 0; v <= bk_.nv; ++v) {
+      const int64_t col = v < bk_.nv ? v * bk_.lanes : bk_.nr() - 1;  // each vector's start, the row's end
+      b().CreateIntrinsic(llvm::Intrinsic::prefetch, {c->getType()},
+                          {at(c, b().CreateAdd(row, i64(col))), b().getInt32(1), b().getInt32(3), b().getInt32(1)});
+    }
+  }
+}
+
 void GemmEmitter::update_c(llvm::Value* c_at, llvm::Value* m_rem, llvm::Value* n_rem, llvm::Value* first) {
   llvm::Value* full = b().CreateAnd(b().CreateICmpEQ(m_rem, i64(bk_.mr)), b().CreateICmpEQ(n_rem, i64(bk_.nr())));
   auto rows = [&](bool is_first) {
