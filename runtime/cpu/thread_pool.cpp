@@ -43,19 +43,34 @@ ThreadPool::ThreadPool(int threads) : threads_(threads <= 0 ? available_cores() 
   threads_ = std::min(threads_, kMaxThreads);
   runtime_.parallel_for = parallel_for_entry;
   runtime_.pool = this;
-  for (int i = 1; i < threads_; ++i) workers_.emplace_back([this, i] { worker(i); });
+  for (int i = 1; i < threads_; ++i) workers_.emplace_back([this] { worker(); });
 }
 
 ThreadPool::~ThreadPool() {
   stop_.store(true, std::memory_order_release);
-  generation_.fetch_add(uint64_t{1} << kPartsBits, std::memory_order_acq_rel);
-  generation_.notify_all();
+  claim_.fetch_add(uint64_t{1} << kJobShift, std::memory_order_acq_rel);
+  claim_.notify_all();
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::run_part(const Job& job, int part) {
+void ThreadPool::run_part(int part) {
+  const Job& job = job_;
   const int64_t begin = job.extent * part / job.parts, end = job.extent * (part + 1) / job.parts;
   if (begin < end) job.task(job.buffers, job.n, begin, end);
+}
+
+void ThreadPool::run_claimed_parts(uint64_t seen) {
+  constexpr uint64_t kField = (uint64_t{1} << kPartsShift) - 1;
+  for (;;) {
+    const uint64_t parts = (seen >> kPartsShift) & kField, next = seen & kField;
+    if (next >= parts) return;
+    if (!claim_.compare_exchange_weak(seen, seen + 1, std::memory_order_acq_rel, std::memory_order_acquire))
+      continue;  // `seen` now holds the word: another part left, or none, or another job
+    run_part(static_cast<int>(next));
+    // release: the caller reads what the part wrote once it sees the count.
+    if (finished_.fetch_add(1, std::memory_order_acq_rel) + 1 == static_cast<int>(parts)) finished_.notify_all();
+    seen = claim_.load(std::memory_order_acquire);  // this job's next part, or a newer job's
+  }
 }
 
 void ThreadPool::parallel_for(graphc_task_fn task, void* const* buffers, int64_t n, int64_t extent,
@@ -69,30 +84,25 @@ void ThreadPool::parallel_for(graphc_task_fn task, void* const* buffers, int64_t
     return;
   }
   job_ = Job{task, buffers, n, extent, parts};
-  // Only the workers with a part take part; the others learn from the
-  // generation word alone that the job is not theirs, so they never read
-  // job_ while the next job is being written, and nobody waits for them.
-  pending_.store(parts - 1, std::memory_order_relaxed);
-  const uint64_t count = (generation_.load(std::memory_order_relaxed) >> kPartsBits) + 1;
-  generation_.store(count << kPartsBits | static_cast<uint64_t>(parts), std::memory_order_release);
-  generation_.notify_all();
-  run_part(job_, 0);
-  int left = pending_.load(std::memory_order_acquire);
-  spin_then_wait(pending_, left, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+  finished_.store(0, std::memory_order_relaxed);
+  const uint64_t job_count = (claim_.load(std::memory_order_relaxed) >> kJobShift) + 1;
+  const uint64_t published = job_count << kJobShift | static_cast<uint64_t>(parts) << kPartsShift;  // part 0 next
+  claim_.store(published, std::memory_order_release);
+  claim_.notify_all();
+  run_claimed_parts(published);
+  int done = finished_.load(std::memory_order_acquire);
+  spin_then_wait(finished_, done, [&] { return finished_.load(std::memory_order_acquire) == parts; });
 }
 
-void ThreadPool::worker(int index) {
+void ThreadPool::worker() {
   // 0, not a load: a job published before this thread first runs must not
   // count as already seen (parallel_for right after construction hung).
   uint64_t seen = 0;
   for (;;) {
-    spin_then_wait(generation_, seen, [&] { return generation_.load(std::memory_order_acquire) != seen; });
-    seen = generation_.load(std::memory_order_acquire);
+    spin_then_wait(claim_, seen, [&] { return claim_.load(std::memory_order_acquire) >> kJobShift != seen >> kJobShift; });
+    seen = claim_.load(std::memory_order_acquire);
     if (stop_.load(std::memory_order_acquire)) return;
-    const int parts = static_cast<int>(seen & ((uint64_t{1} << kPartsBits) - 1));
-    if (index >= parts) continue;
-    run_part(job_, index);
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_all();  // all: waiters share wake-up slots
+    run_claimed_parts(seen);
   }
 }
 

@@ -1,9 +1,15 @@
 // The thread pool compiled kernels split their parallel loops across, behind
 // the graphc_cpu_runtime of kernel_abi.h. A loop over [0, extent) is cut into
-// one contiguous range per thread (the caller takes the first), which keeps
-// each thread on its own slab of memory. Results never depend on the split:
-// kernels only hand over loops whose iterations are independent, so the same
-// program gives bit-identical results with any thread count.
+// one contiguous range per thread, which keeps each thread on its own slab
+// of memory. Results never depend on the split: kernels only hand over loops
+// whose iterations are independent, so the same program gives bit-identical
+// results with any thread count.
+//
+// Threads claim the ranges (the caller first): a range nobody has claimed
+// when the caller finishes its own, it runs itself. On a machine whose cores
+// are also busy with other threads (the trainer's data loader takes one of
+// two cores in bursts), a descheduled worker then costs a step nothing
+// instead of stalling every loop until it runs again.
 //
 // Workers spin briefly and then sleep on an atomic between loops: a training
 // step issues hundreds of short loops back to back, and waking a sleeping
@@ -46,18 +52,25 @@ class ThreadPool {
     int64_t n = 0, extent = 0;
     int parts = 0;
   };
-  void worker(int index);
-  static void run_part(const Job& job, int part);
+  void worker();
+  // Claims and runs parts of the job published as `seen` (a claim_ word)
+  // until none is left or a newer job is out.
+  void run_claimed_parts(uint64_t seen);
+  void run_part(int part);
 
   int threads_;
   graphc_cpu_runtime runtime_;
   std::vector<std::thread> workers_;
-  Job job_;
-  // Published with each job: a job counter above kPartsBits, the job's part
-  // count below, so a worker knows whether it takes part without job_.
-  static constexpr int kPartsBits = 16;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};          // workers still running the current job
+  Job job_;  // written only while no part of the previous job is unfinished
+  // One word says everything a claim needs: the job counter (bits 32-63),
+  // the job's part count (16-31) and its next unclaimed part (0-15). A
+  // thread reads job_ only after claiming a part by compare-and-swap on this
+  // word, and the caller rewrites job_ only after every part has finished,
+  // so a claim always reads the job it claimed from; a thread holding an
+  // older word fails its swap.
+  static constexpr int kJobShift = 32, kPartsShift = 16;
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int> finished_{0};  // parts of the current job that have run
   std::atomic<bool> stop_{false};
 };
 
