@@ -42,6 +42,8 @@ runtime::GraphPlan compile_graph(const Graph& g, int64_t max_batch, const std::s
   for (size_t i = 0; i < fusion.groups.size(); ++i) {
     if (!memory.runs_kernel(static_cast<int>(i))) continue;
     Kernel k = lower_group(g, fusion.groups[i], cat(prefix, "_k", i));
+    for (const Buffer& b : k.buffers)
+      if (const passes::ArenaBuffer* a = memory.find(b.value); a != nullptr && a->aliases >= 0) k.writes_in_place = true;
     runtime::KernelCall call{k.name, {}};
     int64_t scratch = 0;
     for (const Buffer& b : k.buffers) {

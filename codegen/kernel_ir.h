@@ -235,6 +235,11 @@ struct Kernel {
   std::vector<DType> scalars;   // one register per ScalarId
   int32_t loop_vars = 0;        // VarIds are 0 .. loop_vars-1
   std::vector<Stmt> body;
+  // Some output is stored over an input's bytes (the memory plan's in-place
+  // reuse): element i of the input is read before element i of the output
+  // is written, and never after, so an emitter must not run an iteration
+  // twice. Buffers are otherwise disjoint.
+  bool writes_in_place = false;
 
   BufferId add_buffer(Buffer b);
   ScalarId add_scalar(DType t);

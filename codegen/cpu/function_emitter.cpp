@@ -135,6 +135,20 @@ bool iterations_independent(const std::vector<Stmt>& body, std::vector<bool>& as
   return true;
 }
 
+void buffers_loaded(const Expr& e, std::vector<bool>& loaded) {
+  if (e.kind == ExprKind::load) loaded[static_cast<size_t>(e.buffer)] = true;
+  for (const ExprPtr& o : e.operands) buffers_loaded(*o, loaded);
+}
+
+void buffers_touched(const std::vector<Stmt>& body, std::vector<bool>& stored, std::vector<bool>& loaded) {
+  for (const Stmt& s : body) {
+    if (s.value) buffers_loaded(*s.value, loaded);
+    if (s.kind == StmtKind::store) stored[static_cast<size_t>(s.buffer)] = true;
+    if (s.kind == StmtKind::gemm) std::fill(stored.begin(), stored.end(), true), std::fill(loaded.begin(), loaded.end(), true);
+    buffers_touched(s.body, stored, loaded);
+  }
+}
+
 bool has_guard(const std::vector<Stmt>& body) {
   for (const Stmt& s : body)
     if (s.kind == StmtKind::if_then || (s.kind == StmtKind::loop && has_guard(s.body))) return true;
@@ -142,6 +156,28 @@ bool has_guard(const std::vector<Stmt>& body) {
 }
 
 }  // namespace
+
+// A short rolled loop whose extent is not a multiple of a vector leaves LLVM
+// a scalar remainder (lenet's 14 pool windows a row: 3 vectors of 4 and 2
+// scalar iterations). When iterations may run twice, the remainder is
+// instead a last full vector ending at the extent, overlapping the one
+// before: 14 windows as 8 + 8. An iteration may run twice when its stores
+// feed none of the loop's loads and no output of the kernel shares bytes
+// with an input (an in-place write would have consumed what the second run
+// reads). The width: the widest power of two of at most a register's f32
+// lanes that fits the extent.
+int FunctionEmitter::overlapped_tail_width(const Stmt& s, LoopVectorize vectorize) const {
+  if (vectorize != LoopVectorize::force_rolled || s.parallel || kernel_.writes_in_place) return 0;
+  const int64_t extent = s.extent.constant;
+  int width = 1;
+  while (width * 2 <= std::min<int64_t>(extent, target_.f32_lanes())) width *= 2;
+  if (width < 4 || extent % width == 0) return 0;
+  std::vector<bool> stored(kernel_.buffers.size(), false), loaded(kernel_.buffers.size(), false);
+  buffers_touched(s.body, stored, loaded);
+  for (size_t b = 0; b < stored.size(); ++b)
+    if (stored[b] && loaded[b]) return 0;
+  return width;
+}
 
 void FunctionEmitter::emit_loop(const Stmt& s) {
   if (splits_sum(s)) return emit_split_sum(s);
@@ -159,7 +195,7 @@ void FunctionEmitter::emit_loop(const Stmt& s) {
     const bool short_loop = s.extent.is_constant() && s.extent.constant >= 4 && s.extent.constant < 64;
     vectorize = short_loop && !has_guard(s.body) ? LoopVectorize::force_rolled : LoopVectorize::force;
   }
-  auto run = [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end) {
+  auto run = [&](FunctionEmitter& e, llvm::Value* begin, llvm::Value* end, int width = 0) {
     e.counted_loop(
         end, loop_name(s.var),
         [&](llvm::Value* i) {
@@ -167,8 +203,14 @@ void FunctionEmitter::emit_loop(const Stmt& s) {
           e.emit_body(s.body);
           e.vars_[static_cast<size_t>(s.var)] = nullptr;
         },
-        begin, vectorize);
+        begin, vectorize, width);
   };
+  if (const int width = overlapped_tail_width(s, vectorize); width > 0) {
+    const int64_t extent = s.extent.constant;
+    run(*this, b_.getInt64(0), b_.getInt64(extent / width * width), width);
+    run(*this, b_.getInt64(extent - width), b_.getInt64(extent), width);
+    return;
+  }
   if (s.parallel)
     parallel(size(s.extent), work(s.body), run);
   else
@@ -413,7 +455,7 @@ llvm::Value* FunctionEmitter::expr(const Expr& e) {
 // for (i = 0; i < extent; ++i) body(i)
 void FunctionEmitter::counted_loop(llvm::Value* end, const std::string& name,
                                    const std::function<void(llvm::Value*)>& body, llvm::Value* begin,
-                                   LoopVectorize vectorize) {
+                                   LoopVectorize vectorize, int width) {
   if (begin == nullptr) begin = b_.getInt64(0);
   llvm::BasicBlock* preheader = b_.GetInsertBlock();
   llvm::BasicBlock* header = llvm::BasicBlock::Create(ctx_, name + ".header", fn_);
@@ -435,6 +477,9 @@ void FunctionEmitter::counted_loop(llvm::Value* end, const std::string& name,
     std::vector<llvm::Metadata*> hints = {nullptr, llvm::MDNode::get(ctx_, enable)};
     if (vectorize == LoopVectorize::force_rolled)
       hints.push_back(llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, "llvm.loop.unroll.disable")}));
+    if (width > 0)
+      hints.push_back(llvm::MDNode::get(ctx_, {llvm::MDString::get(ctx_, "llvm.loop.vectorize.width"),
+                                               llvm::ConstantAsMetadata::get(b_.getInt32(static_cast<uint32_t>(width)))}));
     llvm::MDNode* loop_id = llvm::MDNode::getDistinct(ctx_, hints);
     loop_id->replaceOperandWith(0, loop_id);
     latch->setMetadata(llvm::LLVMContext::MD_loop, loop_id);

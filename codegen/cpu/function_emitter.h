@@ -53,8 +53,10 @@ class FunctionEmitter {
     force,         // worth it even when short (LLVM's loop hint)
     force_rolled,  // and kept rolled until the vectoriser sees it (no full unroll first)
   };
+  // width > 0 (with a forced vectorize) fixes the vector width.
   void counted_loop(llvm::Value* end, const std::string& name, const std::function<void(llvm::Value*)>& body,
-                    llvm::Value* begin = nullptr, LoopVectorize vectorize = LoopVectorize::as_llvm_likes);
+                    llvm::Value* begin = nullptr, LoopVectorize vectorize = LoopVectorize::as_llvm_likes,
+                    int width = 0);
   // Runs body(emitter, begin, end) over [0, extent), split across threads
   // when this is the entry function (body is then emitted into an outlined
   // task, whose emitter it receives), as one range otherwise. The body may
@@ -85,6 +87,9 @@ class FunctionEmitter {
   void emit_accumulate(const Stmt& s);
   void emit_if(const Stmt& s);  // a branch around the body: the vectoriser if-converts it (masked loads)
   void emit_gemm(const Gemm& g);  // emit_gemm.cpp
+  // The vector width at which loop `s` runs its remainder as a last,
+  // overlapping vector (see function_emitter.cpp), or 0.
+  int overlapped_tail_width(const Stmt& s, LoopVectorize vectorize) const;
   // A long sum in lanes (split_sum.cpp): whether this loop is one, and its emission.
   bool splits_sum(const Stmt& loop) const;
   void emit_split_sum(const Stmt& loop);

@@ -14,18 +14,6 @@ namespace graphc::codegen::cpu {
 
 namespace {
 
-bool has_feature(const CpuTarget& target, const std::string& feature) {
-  std::string f = "+";  // built in steps: g++ 12 misreports "lit" + string (-Wrestrict)
-  f += feature;
-  size_t at = target.features.find(f);
-  while (at != std::string::npos) {
-    const size_t end = at + f.size();
-    if (end == target.features.size() || target.features[end] == ',') return true;
-    at = target.features.find(f, end);
-  }
-  return false;
-}
-
 int64_t round_up(int64_t x, int64_t to) { return (x + to - 1) / to * to; }
 
 // Cycles per element of C for an mr x nv tile on an m x n problem: the
@@ -49,8 +37,8 @@ GemmBlocking choose_gemm_blocking(const CpuTarget& target, DType t, const Gemm& 
   auto nominal = [batch](const SizeExpr& s) { return std::max<int64_t>(1, s.at(batch)); };
   GRAPHC_ASSERT(t == DType::f32 || t == DType::f64, "gemm on ", dtype_name(t));
   GemmBlocking bk;
-  const bool avx512 = has_feature(target, "avx512f");
-  const int64_t vector_bits = avx512 ? 512 : has_feature(target, "avx") ? 256 : 128;
+  const bool avx512 = target.has_feature("avx512f");
+  const int64_t vector_bits = target.f32_lanes() * 32;
   const int64_t registers = bk.registers = avx512 ? 32 : 16;
   const int64_t elem_bits = t == DType::f32 ? 32 : 64;
   bk.lanes = vector_bits / elem_bits;

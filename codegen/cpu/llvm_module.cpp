@@ -50,6 +50,18 @@ CpuTarget CpuTarget::named(const std::string& cpu) {
   return t;
 }
 
+bool CpuTarget::has_feature(const std::string& feature) const {
+  std::string f = "+";  // built in steps: g++ 12 misreports "lit" + string (-Wrestrict)
+  f += feature;
+  size_t at = features.find(f);
+  while (at != std::string::npos) {
+    const size_t end = at + f.size();
+    if (end == features.size() || features[end] == ',') return true;
+    at = features.find(f, end);
+  }
+  return false;
+}
+
 std::unique_ptr<llvm::TargetMachine> make_target_machine(const CpuTarget& target) {
   initialize_native_target();
   std::string error;

@@ -38,6 +38,10 @@ struct CpuTarget {
   // triple, with the features LLVM knows it has. Throws graphc::Error for a
   // name LLVM does not know.
   static CpuTarget named(const std::string& cpu);
+  // Whether `features` enables this one ("avx512f").
+  bool has_feature(const std::string& feature) const;
+  // f32 values per vector register: 16 with AVX-512, 8 with AVX, else 4.
+  int64_t f32_lanes() const { return has_feature("avx512f") ? 16 : has_feature("avx") ? 8 : 4; }
 };
 
 // An LLVM module with its own context.
