@@ -5,11 +5,12 @@
 // whose iterations are independent, so the same program gives bit-identical
 // results with any thread count.
 //
-// Threads claim the ranges (the caller first): a range nobody has claimed
-// when the caller finishes its own, it runs itself. On a machine whose cores
-// are also busy with other threads (the trainer's data loader takes one of
-// two cores in bursts), a descheduled worker then costs a step nothing
-// instead of stalling every loop until it runs again.
+// The caller and the workers claim the ranges one at a time, so the caller
+// runs every range no worker has claimed by the time it finishes its own.
+// On a machine whose cores are also busy with other threads (the trainer's
+// data loader takes one of two cores in bursts), a descheduled worker then
+// costs a loop at most its own range instead of stalling it until the
+// worker runs again.
 //
 // Workers spin briefly and then sleep on an atomic between loops: a training
 // step issues hundreds of short loops back to back, and waking a sleeping
