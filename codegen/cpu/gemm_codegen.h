@@ -78,7 +78,7 @@ class GemmEmitter {
   llvm::Value* at_vector(llvm::Value* base, llvm::Value* index);  // &base[index] in vectors
   llvm::Value* lane_mask(llvm::Value* valid);               // lanes l < valid
   llvm::Value* zero_vector();
-  void prefetch(llvm::Value* ptr);  // into every cache level, for reading
+  void prefetch(llvm::Value* ptr, bool for_write = false);  // into every cache level
   // for (i = begin; i < end; ++i) body(i)
   void loop(llvm::Value* begin, llvm::Value* end, const char* name, const std::function<void(llvm::Value*)>& body);
 

@@ -43,8 +43,7 @@ void GemmEmitter::prefetch_c_tile(llvm::Value* c_at, llvm::Value* m_rem) {
     llvm::Value* row = b().CreateAdd(c_at, b().CreateMul(min(i64(i), last_row), ldc_));
     for (int64_t v = 0; v <= bk_.nv; ++v) {
       const int64_t col = v < bk_.nv ? v * bk_.lanes : bk_.nr() - 1;  // each vector's start, the row's end
-      b().CreateIntrinsic(llvm::Intrinsic::prefetch, {c->getType()},
-                          {at(c, b().CreateAdd(row, i64(col))), b().getInt32(1), b().getInt32(3), b().getInt32(1)});
+      prefetch(at(c, b().CreateAdd(row, i64(col))), /*for_write=*/true);
     }
   }
 }

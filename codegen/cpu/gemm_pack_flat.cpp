@@ -46,8 +46,9 @@ struct GridLanes {
 
 }  // namespace
 
-void GemmEmitter::prefetch(llvm::Value* ptr) {
-  b().CreateIntrinsic(llvm::Intrinsic::prefetch, {ptr->getType()}, {ptr, b().getInt32(0), b().getInt32(3), b().getInt32(1)});
+void GemmEmitter::prefetch(llvm::Value* ptr, bool for_write) {
+  b().CreateIntrinsic(llvm::Intrinsic::prefetch, {ptr->getType()},
+                      {ptr, b().getInt32(for_write ? 1 : 0), b().getInt32(3), b().getInt32(1)});
 }
 
 llvm::Value* GemmEmitter::fetch_flat_window(llvm::Value* image, llvm::Value* r, llvm::Value* col0,

@@ -54,8 +54,9 @@ class ThreadPool {
     int parts = 0;
   };
   void worker();
-  // Claims and runs parts of the job published as `seen` (a claim_ word)
-  // until none is left or a newer job is out.
+  // Claims and runs parts, starting from `seen` (a claim_ word), until the
+  // word shows no unclaimed part: of this job, or of a newer one published
+  // meanwhile, which it takes parts of too.
   void run_claimed_parts(uint64_t seen);
   void run_part(int part);
 
