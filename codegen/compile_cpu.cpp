@@ -44,7 +44,7 @@ runtime::GraphPlan compile_graph(const Graph& g, int64_t max_batch, const std::s
     Kernel k = lower_group(g, fusion.groups[i], cat(prefix, "_k", i));
     for (const Buffer& b : k.buffers)
       if (const passes::ArenaBuffer* a = memory.find(b.value); a != nullptr && a->aliases >= 0) k.writes_in_place = true;
-    runtime::KernelCall call{k.name, {}};
+    runtime::KernelCall call{k.name, {}, passes::summarize_group(g, fusion.groups[i])};
     int64_t scratch = 0;
     for (const Buffer& b : k.buffers) {
       if (b.role != BufferRole::scratch) {

@@ -214,4 +214,24 @@ std::string print_fusion_plan(const Graph& g, const FusionPlan& plan) {
   return s;
 }
 
+std::string summarize_group(const Graph& g, const FusedGroup& group) {
+  constexpr int kNamed = 6;
+  std::string s;
+  int named = 0, unnamed = 0;
+  for (ValueId v : group.nodes) {
+    const OpKind op = g.node(v).op;
+    if (op == OpKind::reshape) continue;
+    if (named == kNamed) {
+      ++unnamed;
+      continue;
+    }
+    if (named++ > 0) s += " ";
+    s += op_name(op);
+  }
+  if (unnamed > 0) s += cat(" +", unnamed, " more");
+  if (group.nodes.empty()) return s;
+  const ValueId shown = group.anchor != -1 ? group.anchor : group.nodes.back();
+  return cat(s, " -> ", g.node(shown).type.str());
+}
+
 }  // namespace graphc::passes

@@ -48,5 +48,9 @@ void check_fusion_plan(const Graph& g, const FusionPlan& plan);
 // Text for `graphc --dump-ir=after-fusion`: each group with its kind, inputs,
 // outputs and its nodes in the printer's format.
 std::string print_fusion_plan(const Graph& g, const FusionPlan& plan);
+// One line saying what a group computes, for profiles and kernel listings:
+// its ops in order (reshapes left out, at most six named), then the type of
+// its anchor, or of its last node: "conv2d add relu gt -> f32[N,6,28,28]".
+std::string summarize_group(const Graph& g, const FusedGroup& group);
 
 }  // namespace graphc::passes

@@ -83,7 +83,7 @@ json graph_plan_to_json(const GraphPlan& p) {
   for (const KernelCall& c : p.calls) {
     json buffers = json::array();
     for (const BufferRef& r : c.buffers) buffers.push_back(ref_json(r));
-    calls.push_back({{"kernel", c.kernel}, {"buffers", buffers}});
+    calls.push_back({{"kernel", c.kernel}, {"buffers", buffers}, {"what", c.what}});
   }
   for (const PlannedOutput& o : p.outputs) outputs.push_back({{"name", o.name}, {"at", ref_json(o.at)}});
   return {{"arena_bytes", p.arena_bytes}, {"scratch_bytes", p.scratch_bytes}, {"calls", calls}, {"outputs", outputs}};
@@ -100,6 +100,7 @@ GraphPlan graph_plan_from_json(const json& j, const std::string& plan, const std
     const std::string at = cat(where, ".calls[", i, "]");
     KernelCall c;
     c.kernel = text(calls[i], "kernel", plan, at);
+    if (calls[i].contains("what")) c.what = text(calls[i], "what", plan, at);
     const json& buffers = field(calls[i], "buffers", plan, at);
     if (!buffers.is_array()) throw Error(cat(plan, ": ", at, ".buffers must be an array"));
     for (size_t b = 0; b < buffers.size(); ++b)

@@ -40,6 +40,7 @@ struct BufferRef {
 struct KernelCall {
   std::string kernel;              // the kernel's name in the compiled code
   std::vector<BufferRef> buffers;  // the kernel's buffers, in its calling convention's order
+  std::string what;                // what the fused group computes (passes::summarize_group), for profiles
 };
 
 struct PlannedOutput {

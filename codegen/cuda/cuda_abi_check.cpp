@@ -137,6 +137,8 @@ static_assert(ours::kStreamCaptureModeRelaxed == CU_STREAM_CAPTURE_MODE_RELAXED)
 static_assert(ours::kStreamDefault == CU_STREAM_DEFAULT);
 static_assert(ours::kStreamNonBlocking == CU_STREAM_NON_BLOCKING);
 static_assert(ours::kEventDefault == CU_EVENT_DEFAULT);
+static_assert(ours::kEventRecordDefault == CU_EVENT_RECORD_DEFAULT);
+static_assert(ours::kEventRecordExternal == CU_EVENT_RECORD_EXTERNAL);
 
 static_assert(ours::kCublasStatusSuccess == CUBLAS_STATUS_SUCCESS);
 static_assert(ours::kCublasStatusNotInitialized == CUBLAS_STATUS_NOT_INITIALIZED);

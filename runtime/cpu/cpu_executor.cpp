@@ -4,6 +4,7 @@
 #include "runtime/cpu/cpu_executor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -16,6 +17,12 @@
 namespace graphc::runtime::cpu {
 
 namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_between(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
 
 // 64-byte aligned bytes that are freed with the executor.
 struct AlignedBytes {
@@ -34,24 +41,41 @@ struct AlignedBytes {
 // One graph (training or eval step) bound to its plan and its host memory.
 class GraphRunner {
  public:
+  // `step` names the graph in a profile ("train", "eval").
   GraphRunner(const Graph& g, const GraphPlan& plan, const ParameterStore& store, const KernelResolver& kernels,
-              int64_t max_batch)
-      : bound_(g, plan, store, max_batch, "CPU plan"), arena_(plan.arena_bytes), scratch_(plan.scratch_bytes) {
-    for (const BoundCall& call : bound_.calls())
+              int64_t max_batch, const std::string& step, KernelProfile* profile)
+      : bound_(g, plan, store, max_batch, "CPU plan"), arena_(plan.arena_bytes), scratch_(plan.scratch_bytes),
+        step_(step), profile_(profile) {
+    for (size_t k = 0; k < bound_.calls().size(); ++k) {
+      const BoundCall& call = bound_.calls()[k];
       calls_.push_back({kernels(call.kernel), std::vector<void*>(call.refs.size())});
+      if (profile_) calls_.back().piece = profile_->piece(step, call.kernel, plan.calls[k].what);
+    }
+    if (profile_) inputs_piece_ = profile_->piece(step, "inputs", "the batch's inputs staged");
   }
 
   const BoundGraphPlan& bound() const { return bound_; }
 
   void run(const data::Batch& batch, uint64_t seed, const ParameterStore& store, const ThreadPool& pool) {
     const int64_t n = bound_.check_batch(batch);
+    Clock::time_point last = profile_ ? Clock::now() : Clock::time_point();
+    // Times the work since the last mark into `piece`, when profiling.
+    const auto mark = [&](KernelProfile::Piece piece) {
+      if (!profile_) return;
+      const Clock::time_point now = Clock::now();
+      profile_->add(piece, seconds_between(last, now));
+      last = now;
+    };
     bound_.stage_inputs(batch, seed);
+    mark(inputs_piece_);
     for (size_t k = 0; k < calls_.size(); ++k) {
       Call& c = calls_[k];
       const std::vector<BoundRef>& refs = bound_.calls()[k].refs;
       for (size_t i = 0; i < refs.size(); ++i) c.pointers[i] = pointer(refs[i], store);
       c.fn(c.pointers.data(), n, pool.runtime());
+      mark(c.piece);
     }
+    if (profile_) profile_->count_step(step_);
   }
 
   // Where a reference's bytes are now; nullptr for a constant.
@@ -79,28 +103,47 @@ class GraphRunner {
   struct Call {
     graphc_kernel_fn fn;
     std::vector<void*> pointers;
+    KernelProfile::Piece piece = 0;  // when profiling
   };
 
   BoundGraphPlan bound_;
   AlignedBytes arena_, scratch_;
   std::vector<Call> calls_;
+  std::string step_;
+  KernelProfile* profile_;
+  KernelProfile::Piece inputs_piece_ = 0;
 };
 
 class CpuExecutor final : public Executor {
  public:
-  CpuExecutor(const Program& program, const ParameterStore& store, const KernelResolver& kernels, int threads)
+  CpuExecutor(const Program& program, const ParameterStore& store, const KernelResolver& kernels, int threads,
+              KernelProfile* profile)
       : plan_(*program.cpu),
         pool_(threads),
-        train_(program.train, plan_.train, store, kernels, program.max_batch),
-        eval_(program.eval, plan_.eval, store, kernels, program.max_batch),
-        updates_(parameter_updates(program, store)) {
+        train_(program.train, plan_.train, store, kernels, program.max_batch, "train", profile),
+        eval_(program.eval, plan_.eval, store, kernels, program.max_batch, "eval", profile),
+        updates_(parameter_updates(program, store)),
+        profile_(profile) {
     name_ = cat("compiled kernels on cpu, ", pool_.threads(), pool_.threads() == 1 ? " thread" : " threads");
+    if (profile_) {
+      profile_->set_executor(name_);
+      outputs_piece_ = profile_->piece("train", "outputs", "gradients and state the kernels left elsewhere, copied to the store");
+      update_piece_ = profile_->piece("update", "optimizer", "the optimizer's step over every trained parameter");
+    }
+  }
+
+  std::optional<double> update(Optimizer& optimizer, double lr, double max_norm, ParameterStore& store) override {
+    const Clock::time_point start = profile_ ? Clock::now() : Clock::time_point();
+    std::optional<double> norm = Executor::update(optimizer, lr, max_norm, store);
+    if (profile_) profile_->add(update_piece_, seconds_between(start, Clock::now()));
+    return norm;
   }
 
   std::string_view name() const override { return name_; }
 
   StepResult train_step(const data::Batch& batch, uint64_t seed, ParameterStore& store) override {
     train_.run(batch, seed, store, pool_);
+    const Clock::time_point copies = profile_ ? Clock::now() : Clock::time_point();
     for (const ParameterUpdate& u : updates_) {
       std::span<float> to = u.gradient ? store.gradient(*u.slot) : store.value(*u.slot);
       const BoundRef& from = train_.bound().output(u.output);
@@ -111,6 +154,7 @@ class CpuExecutor final : public Executor {
       }
       std::memmove(to.data(), train_.pointer(from, store), to.size() * sizeof(float));
     }
+    if (profile_) profile_->add(outputs_piece_, seconds_between(copies, Clock::now()));
     return read_step_result(train_.bound(), train_.reader(store));
   }
 
@@ -125,6 +169,8 @@ class CpuExecutor final : public Executor {
   ThreadPool pool_;
   GraphRunner train_, eval_;
   std::vector<ParameterUpdate> updates_;
+  KernelProfile* profile_;
+  KernelProfile::Piece outputs_piece_ = 0, update_piece_ = 0;
   std::string name_;
 };
 
@@ -171,12 +217,12 @@ std::string missing_cpu_features(const std::string& features) {
 }
 
 std::unique_ptr<Executor> make_cpu_executor(const Program& program, const ParameterStore& store,
-                                            const KernelResolver& kernels, int threads) {
+                                            const KernelResolver& kernels, int threads, KernelProfile* profile) {
   if (!program.cpu) throw Error(cat(program.model, ": the program carries no compiled CPU code"));
   if (std::string missing = missing_cpu_features(program.cpu->target_features); !missing.empty())
     throw Error(cat("this trainer's kernels were compiled for ", program.cpu->target_cpu, " and need ", missing,
                     ", which this CPU lacks (rebuild it here, or with graphc --cpu for this machine)"));
-  return std::make_unique<CpuExecutor>(program, store, kernels, threads);
+  return std::make_unique<CpuExecutor>(program, store, kernels, threads, profile);
 }
 
 }  // namespace graphc::runtime::cpu

@@ -22,9 +22,11 @@ KernelResolver table_resolver(const graphc_kernel_entry* table);
 
 // Throws graphc::Error when the program has no CPU plan, a kernel is missing,
 // the plan does not match the program's graphs or the store, or this machine
-// lacks an instruction set the kernels were compiled for.
+// lacks an instruction set the kernels were compiled for. With `profile`,
+// every kernel call, the inputs' staging and the update are timed into it.
 std::unique_ptr<Executor> make_cpu_executor(const Program& program, const ParameterStore& store,
-                                            const KernelResolver& kernels, int threads);
+                                            const KernelResolver& kernels, int threads,
+                                            KernelProfile* profile = nullptr);
 
 // The instruction-set extensions (e.g. "avx512f") that `features` (LLVM's
 // "+avx2,+fma,-avx512f,...") requires and this machine lacks.

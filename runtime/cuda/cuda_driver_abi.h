@@ -90,6 +90,11 @@ inline constexpr unsigned kStreamNonBlocking = 0x1;
 // CUevent_flags
 inline constexpr unsigned kEventDefault = 0x0;
 
+// CUevent_record_flags: in a stream capture, an event record node of the
+// graph (which each replay records) rather than a capture dependency.
+inline constexpr unsigned kEventRecordDefault = 0x0;
+inline constexpr unsigned kEventRecordExternal = 0x1;
+
 }  // namespace graphc::runtime::cuda
 
 // X(exported symbol, return type, (parameters)): every driver function the
@@ -143,6 +148,7 @@ inline constexpr unsigned kEventDefault = 0x0;
   X(cuGraphDestroy, CUresult, (CUgraph graph))                                                                      \
   X(cuEventCreate, CUresult, (CUevent * event, unsigned int flags))                                                 \
   X(cuEventRecord, CUresult, (CUevent event, CUstream stream))                                                      \
+  X(cuEventRecordWithFlags, CUresult, (CUevent event, CUstream stream, unsigned int flags))                         \
   X(cuEventSynchronize, CUresult, (CUevent event))                                                                  \
   X(cuEventElapsedTime_v2, CUresult, (float* milliseconds, CUevent start, CUevent end))                             \
   X(cuEventDestroy_v2, CUresult, (CUevent event))

@@ -20,6 +20,7 @@
 #include "runtime/cuda/device_optimizer.h"
 #include "runtime/cuda/device_pixels.h"
 #include "runtime/cuda/device_session.h"
+#include "runtime/cuda/launch_timing.h"
 #include "runtime/cuda/step_results.h"
 #include "runtime/cuda/upload_ring.h"
 
@@ -34,27 +35,33 @@ struct DeviceParameters {
   CUdeviceptr gradient(const ParameterSlot& s) const { return gradients.address() + s.offset * sizeof(float); }
 };
 
-// A captured launch sequence, destroyed with its owner.
+// A captured launch sequence, destroyed with its owner; with the events
+// that time its pieces when profiling.
 class CapturedGraph {
  public:
-  CapturedGraph(const CudaDriver& driver, CUgraphExec exec) : driver_(driver), exec_(exec) {}
+  CapturedGraph(const CudaDriver& driver, CUgraphExec exec, std::unique_ptr<GraphTiming> timing)
+      : driver_(driver), exec_(exec), timing_(std::move(timing)) {}
   CapturedGraph(const CapturedGraph&) = delete;
   CapturedGraph& operator=(const CapturedGraph&) = delete;
   ~CapturedGraph() { driver_.api.cuGraphExecDestroy(exec_); }
   CUgraphExec exec() const { return exec_; }
+  const GraphTiming* timing() const { return timing_.get(); }
 
  private:
   const CudaDriver& driver_;
   CUgraphExec exec_;
+  std::unique_ptr<GraphTiming> timing_;
 };
 
 // One graph (training or eval step) bound to its plan and device memory.
 class GraphRunner {
  public:
+  // `step` names the graph in a profile ("train", "eval").
   GraphRunner(const Graph& g, const GraphPlan& plan, const CudaPlan& cuda, const ParameterStore& store,
               int64_t max_batch, const DeviceSession& session, const DeviceParameters& parameters,
-              const BlasSession& blas)
-      : bound_(g, plan, store, max_batch, "cuda plan"), session_(session), blas_(blas),
+              const BlasSession& blas, const std::string& step, KernelProfile* profile)
+      : bound_(g, plan, store, max_batch, "cuda plan"), session_(session), blas_(blas), step_(step),
+        profile_(profile),
         arena_(session.driver(), static_cast<size_t>(plan.arena_bytes), cat(g.name(), "'s arena")),
         scratch_(session.driver(), static_cast<size_t>(plan.scratch_bytes), cat(g.name(), "'s kernel scratch")) {
     for (const FedInput& f : bound_.inputs())
@@ -86,16 +93,29 @@ class GraphRunner {
     for (size_t i = 0; i < call_launches.size(); ++i) {
       Call c;
       for (const BoundRef& r : bound_.calls()[i].refs) c.arguments.push_back(address(r, parameters));
+      const std::string& what = plan.calls[i].what;
+      // A profile's piece for each launch, named after the function it runs.
+      const auto piece = [&](const std::string& name) -> KernelProfile::Piece {
+        return profile_ ? profile_->piece(step_, name, what) : 0;
+      };
       for (const CudaLaunch& l : call_launches[i]->launches) {
         const auto packing = [&](const std::optional<PackedOperand>& operand) -> CUfunction {
           return operand ? session.function(operand->function) : nullptr;
         };
-        c.launches.push_back({l.cublas ? nullptr : session.function(l.function),
-                              l.cublas ? packing(l.cublas->packed_a) : nullptr,
-                              l.cublas ? packing(l.cublas->packed_b) : nullptr, l});
+        const auto packing_piece = [&](const std::optional<PackedOperand>& operand) -> KernelProfile::Piece {
+          return operand ? piece(operand->function) : 0;
+        };
+        Launch launch{l.cublas ? nullptr : session.function(l.function),
+                      l.cublas ? packing(l.cublas->packed_a) : nullptr,
+                      l.cublas ? packing(l.cublas->packed_b) : nullptr, l};
+        launch.piece = piece(l.cublas ? l.function + " (cuBLAS)" : l.function);
+        if (l.cublas) launch.pack_a_piece = packing_piece(l.cublas->packed_a);
+        if (l.cublas) launch.pack_b_piece = packing_piece(l.cublas->packed_b);
+        c.launches.push_back(std::move(launch));
       }
       calls_.push_back(std::move(c));
     }
+    if (profile_) inputs_span_.emplace(session.driver(), profile_->piece(step, "inputs", "the batch's inputs uploaded or built"));
     for (size_t i = 0; i < g.outputs().size(); ++i) outputs_.push_back(address(bound_.output(i), parameters));
   }
 
@@ -104,9 +124,11 @@ class GraphRunner {
 
   // Uploads the batch's inputs through `uploads` (or has `pixels` make a
   // deferred batch's) and runs every kernel; asynchronous on the stream.
+  // When profiling, collect_profile() reads the times once the stream has passed the step.
   void run(const data::Batch& batch, uint64_t seed, DevicePixels& pixels, UploadRing& uploads) {
     const int64_t n = bound_.check_batch(batch);
     bound_.stage_inputs(batch, seed, true);
+    if (inputs_span_) inputs_span_->start(session_.stream());
     for (size_t i = 0; i < inputs_.size(); ++i) {
       const FedInput& f = bound_.inputs()[i];
       if (f.role == InputRole::data && batch.pixel_recipe) {
@@ -115,7 +137,19 @@ class GraphRunner {
       }
       uploads.upload(inputs_[i].address(), f.host, f.bytes(n));
     }
-    GRAPHC_CU_CHECK(session_.driver(), cuGraphLaunch(graph_for(n).exec(), session_.stream()));
+    if (inputs_span_) inputs_span_->stop(session_.stream());
+    const CapturedGraph& graph = graph_for(n);
+    GRAPHC_CU_CHECK(session_.driver(), cuGraphLaunch(graph.exec(), session_.stream()));
+    last_run_ = &graph;
+  }
+
+  // After the stream has finished the last run(): its times into the profile.
+  void collect_profile() {
+    if (!profile_ || last_run_ == nullptr) return;
+    inputs_span_->collect(*profile_);
+    last_run_->timing()->collect(*profile_);
+    profile_->count_step(step_);
+    last_run_ = nullptr;
   }
 
   // The bytes of one batch's inputs at most (an upload slot's first size).
@@ -137,6 +171,7 @@ class GraphRunner {
     CUfunction function;        // the emitted kernel, unless cuBLAS runs it
     CUfunction pack_a, pack_b;  // write operands out for cuBLAS, when it needs them packed
     CudaLaunch shape;
+    KernelProfile::Piece piece = 0, pack_a_piece = 0, pack_b_piece = 0;  // when profiling
   };
   struct Call {
     std::vector<CUdeviceptr> arguments;  // one per kernel buffer; then n
@@ -155,13 +190,17 @@ class GraphRunner {
     GRAPHC_ASSERT(false, "unbound buffer reference");
   }
 
-  // Every kernel of the graph at batch n, launched in order on the stream.
-  void launch_all(int64_t n) {
+  // Every kernel of the graph at batch n, launched in order on the stream;
+  // with `timing`, each launch is marked as its piece.
+  void launch_all(int64_t n, GraphTiming* timing) {
     long long batch = n;
     CUdeviceptr packed_a = packed_a_.address(), packed_b = packed_b_.address();
     std::vector<void*> params;
     // Grids are capped (grid-stride loops cover the rest): enough blocks to
     // fill every multiprocessor several times over.
+    const auto mark = [&](KernelProfile::Piece piece) {
+      if (timing != nullptr) timing->mark(session_.stream(), piece);
+    };
     const auto launch = [&](CUfunction f, int64_t threads, int block_threads) {
       const auto block = static_cast<unsigned>(block_threads);
       session_.launch(f, session_.grid_for(threads, block), block, params.data());
@@ -172,23 +211,28 @@ class GraphRunner {
       params.push_back(&batch);
       for (const Launch& l : c.launches) {
         if (!l.shape.cublas) {
+          mark(l.piece);
           launch(l.function, l.shape.threads_wanted(n), l.shape.block_threads);
           continue;
         }
         const CublasGemm& g = *l.shape.cublas;
-        const auto pack = [&](CUfunction f, const std::optional<PackedOperand>& packing, CUdeviceptr& into) {
+        const auto pack = [&](CUfunction f, const std::optional<PackedOperand>& packing, CUdeviceptr& into,
+                              KernelProfile::Piece piece) {
           if (!packing) return;
+          mark(piece);
           int64_t threads = 1;
           for (const Size& w : packing->work) threads *= std::max<int64_t>(w.at(n), 0);
           params.push_back(&into);
           launch(f, threads, packing->block_threads);
           params.pop_back();
         };
-        pack(l.pack_a, g.packed_a, packed_a);
-        pack(l.pack_b, g.packed_b, packed_b);
+        pack(l.pack_a, g.packed_a, packed_a, l.pack_a_piece);
+        pack(l.pack_b, g.packed_b, packed_b, l.pack_b_piece);
+        mark(l.piece);
         blas_.gemm(g, c.arguments, n, {packed_a, packed_b, rounded_a_.address(), rounded_b_.address()});
       }
     }
+    if (timing != nullptr) timing->end(session_.stream());
   }
 
   // The launch sequence for batch size n, captured on first use.
@@ -196,9 +240,10 @@ class GraphRunner {
     auto it = graphs_.find(n);
     if (it != graphs_.end()) return *it->second;
     const CudaDriver& driver = session_.driver();
+    auto timing = profile_ ? std::make_unique<GraphTiming>(driver) : nullptr;
     GRAPHC_CU_CHECK(driver, cuStreamBeginCapture_v2(session_.stream(), kStreamCaptureModeThreadLocal));
     try {
-      launch_all(n);
+      launch_all(n, timing.get());
     } catch (...) {
       CUgraph abandoned = nullptr;
       driver.api.cuStreamEndCapture(session_.stream(), &abandoned);
@@ -211,12 +256,16 @@ class GraphRunner {
     const CUresult r = driver.api.cuGraphInstantiateWithFlags(&exec, graph, 0);
     driver.api.cuGraphDestroy(graph);
     driver.check(r, "cuGraphInstantiateWithFlags(&exec, graph, 0)", __FILE__, __LINE__);
-    return *graphs_.emplace(n, std::make_unique<CapturedGraph>(driver, exec)).first->second;
+    return *graphs_.emplace(n, std::make_unique<CapturedGraph>(driver, exec, std::move(timing))).first->second;
   }
 
   BoundGraphPlan bound_;
   const DeviceSession& session_;
   const BlasSession& blas_;
+  std::string step_;
+  KernelProfile* profile_;
+  std::optional<SpanTiming> inputs_span_;        // when profiling
+  const CapturedGraph* last_run_ = nullptr;      // when profiling: the graph collect_profile() reads
   DeviceMemory arena_, scratch_, packed_a_, packed_b_, rounded_a_, rounded_b_;
   std::vector<DeviceMemory> inputs_;
   std::vector<Call> calls_;
@@ -232,14 +281,16 @@ class CudaExecutor final : public Executor {
 
  public:
   CudaExecutor(const Program& program, const ParameterStore& store, const CudaModuleImage& image,
-               MatmulPrecision precision)
-      : session_(cuda_driver(), image, program.cuda->arch),
+               MatmulPrecision precision, KernelProfile* profile)
+      : profile_(profile),
+        session_(cuda_driver(), image, program.cuda->arch),
         blas_(session_, precision),
         parameters_{DeviceMemory(session_.driver(), store.values().size() * sizeof(float), "the parameters"),
                     DeviceMemory(session_.driver(), store.gradients().size() * sizeof(float), "the gradients")},
         train_(program.train, program.cuda->train, *program.cuda, store, program.max_batch, session_, parameters_,
-               blas_),
-        eval_(program.eval, program.cuda->eval, *program.cuda, store, program.max_batch, session_, parameters_, blas_),
+               blas_, "train", profile),
+        eval_(program.eval, program.cuda->eval, *program.cuda, store, program.max_batch, session_, parameters_, blas_,
+              "eval", profile),
         updates_(parameter_updates(program, store)),
         pixels_(session_, program.max_batch),
         uploads_(session_.driver(), session_.stream(),
@@ -248,6 +299,13 @@ class CudaExecutor final : public Executor {
         results_(session_, train_.bound(), kQueueDepth) {
     name_ = cat("compiled kernels on cuda, ", session_.info().name, " (", session_.info().arch(), "), ",
                 matmul_precision_name(precision), " GEMMs");
+    if (profile_) {
+      profile_->set_executor(name_);
+      outputs_span_.emplace(session_.driver(),
+                            profile_->piece("train", "outputs", "gradients and state copied into the parameters' slots"));
+      update_span_.emplace(session_.driver(),
+                           profile_->piece("update", "graphc_update", "the optimizer's step over every trained parameter"));
+    }
     // How each gradient and state output reaches the store after a step,
     // fixed by the plan: copied into its device slot unless the kernels
     // wrote it there, or filled on the host when it folded to a constant.
@@ -278,6 +336,7 @@ class CudaExecutor final : public Executor {
     if (!optimizer_) upload_values(store);
     train_.run(batch, seed, pixels_, uploads_);
     uploads_.next_step();
+    if (outputs_span_) outputs_span_->start(session_.stream());
     for (const DeviceCopy& c : device_copies_)
       GRAPHC_CU_CHECK(driver, cuMemcpyDtoDAsync_v2(c.into, c.from, c.bytes, session_.stream()));
     results_.record([this](size_t output) { return train_.output_address(output); });
@@ -287,6 +346,7 @@ class CudaExecutor final : public Executor {
         std::memcpy(&bits, &c.value, sizeof bits);
         GRAPHC_CU_CHECK(driver, cuMemsetD32Async(slot_address(c.update), bits, c.update.slot->numel, session_.stream()));
       }
+      finish_profiled_step();
       return;
     }
     const std::span<float> gradients = store.gradients();
@@ -297,6 +357,7 @@ class CudaExecutor final : public Executor {
       GRAPHC_CU_CHECK(driver, cuMemcpyDtoHAsync_v2(to.data(), parameters_.value(*slot), to.size_bytes(),
                                                    session_.stream()));
     }
+    finish_profiled_step();
     GRAPHC_CU_CHECK(driver, cuStreamSynchronize(session_.stream()));
     for (const ConstantOutput& c : constant_outputs_) {
       const std::span<float> to = c.update.gradient ? store.gradient(*c.update.slot) : store.value(*c.update.slot);
@@ -325,7 +386,9 @@ class CudaExecutor final : public Executor {
     eval_.run(batch, 0, pixels_, uploads_);
     uploads_.next_step();
     if (logits != nullptr) read_logits(eval_.bound(), batch.size(), eval_.reader(), *logits);
-    return read_step_result(eval_.bound(), eval_.reader());
+    const StepResult result = read_step_result(eval_.bound(), eval_.reader());  // waits for the step
+    eval_.collect_profile();
+    return result;
   }
 
   // The store's values and gradients and the optimizer's state move to the
@@ -344,7 +407,15 @@ class CudaExecutor final : public Executor {
   std::optional<double> update(Optimizer& optimizer, double lr, double max_norm, ParameterStore& store) override {
     if (!optimizer_) return Executor::update(optimizer, lr, max_norm, store);
     session_.make_current();
-    return optimizer_->step(optimizer, lr, max_norm, parameters_.values.address(), parameters_.gradients.address());
+    if (update_span_) update_span_->start(session_.stream());
+    const std::optional<double> norm =
+        optimizer_->step(optimizer, lr, max_norm, parameters_.values.address(), parameters_.gradients.address());
+    if (update_span_) {
+      update_span_->stop(session_.stream());
+      GRAPHC_CU_CHECK(session_.driver(), cuStreamSynchronize(session_.stream()));
+      update_span_->collect(*profile_);
+    }
+    return norm;
   }
 
   bool hold_data(const data::Dataset& ds) override {
@@ -372,6 +443,15 @@ class CudaExecutor final : public Executor {
                                                             values.size_bytes(), session_.stream()));
   }
 
+  // While profiling, a training step's work is waited for and its times read.
+  void finish_profiled_step() {
+    if (!profile_) return;
+    outputs_span_->stop(session_.stream());
+    GRAPHC_CU_CHECK(session_.driver(), cuStreamSynchronize(session_.stream()));
+    train_.collect_profile();
+    outputs_span_->collect(*profile_);
+  }
+
   CUdeviceptr slot_address(const ParameterUpdate& u) const {
     return u.gradient ? parameters_.gradient(*u.slot) : parameters_.value(*u.slot);
   }
@@ -385,6 +465,7 @@ class CudaExecutor final : public Executor {
     float value;
   };
 
+  KernelProfile* profile_;
   DeviceSession session_;
   BlasSession blas_;
   DeviceParameters parameters_;
@@ -397,18 +478,20 @@ class CudaExecutor final : public Executor {
   DevicePixels pixels_;                            // the data sets held on the device
   UploadRing uploads_;                             // every step's uploads, one slot per step in flight
   StepResults results_;                            // the queued steps' losses
+  std::optional<SpanTiming> outputs_span_, update_span_;  // when profiling
   std::string name_;
 };
 
 }  // namespace
 
 std::unique_ptr<Executor> make_cuda_executor(const Program& program, const ParameterStore& store,
-                                             const CudaModuleImage& image, MatmulPrecision precision) {
+                                             const CudaModuleImage& image, MatmulPrecision precision,
+                                             KernelProfile* profile) {
   if (!program.cuda || (image.cubin.empty() && image.ptx.empty()))
     throw Error("--device cuda: this trainer was built without CUDA kernels (use --device cpu, or rebuild it "
                 "with graphc --target cpu,cuda)");
   if (std::string reason = cuda_unavailable_reason(); !reason.empty()) throw Error(cat("--device cuda: ", reason));
-  return std::make_unique<CudaExecutor>(program, store, image, precision);
+  return std::make_unique<CudaExecutor>(program, store, image, precision, profile);
 }
 
 }  // namespace graphc::runtime::cuda

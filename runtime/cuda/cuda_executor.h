@@ -30,7 +30,11 @@ namespace graphc::runtime::cuda {
 // the GPU is older than the cubin's architecture and there is no PTX, or a
 // function the plan names is not in the module.
 // `precision` decides how the launches the plan gives to cuBLAS compute.
+// With `profile`, each launch of the captured steps is timed on the device
+// (events recorded in the graph between the launches; the host then waits
+// for each step), and so are the inputs and the update.
 std::unique_ptr<Executor> make_cuda_executor(const Program& program, const ParameterStore& store,
-                                             const CudaModuleImage& image, MatmulPrecision precision);
+                                             const CudaModuleImage& image, MatmulPrecision precision,
+                                             KernelProfile* profile = nullptr);
 
 }  // namespace graphc::runtime::cuda

@@ -26,6 +26,26 @@ DeviceMemory::~DeviceMemory() {
   if (driver_ != nullptr && address_ != 0) driver_->api.cuMemFree_v2(address_);
 }
 
+DeviceEvent::DeviceEvent(const CudaDriver& driver) : driver_(&driver) {
+  GRAPHC_CU_CHECK(driver, cuEventCreate(&event_, kEventDefault));
+}
+
+DeviceEvent& DeviceEvent::operator=(DeviceEvent&& o) noexcept {
+  std::swap(driver_, o.driver_);
+  std::swap(event_, o.event_);
+  return *this;
+}
+
+DeviceEvent::~DeviceEvent() {
+  if (driver_ != nullptr && event_ != nullptr) driver_->api.cuEventDestroy_v2(event_);
+}
+
+float DeviceEvent::since(const DeviceEvent& start) const {
+  float milliseconds = 0;
+  GRAPHC_CU_CHECK(*driver_, cuEventElapsedTime_v2(&milliseconds, start.event_, event_));
+  return milliseconds;
+}
+
 DeviceSession::DeviceSession(const CudaDriver& driver, const CudaModuleImage& image, const std::string& arch)
     : driver_(driver) {
   GRAPHC_CU_CHECK(driver_, cuDeviceGet(&device_, 0));

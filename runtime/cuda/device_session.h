@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "runtime/cuda/cuda_driver.h"
 
@@ -35,6 +36,22 @@ class DeviceMemory {
   const CudaDriver* driver_ = nullptr;
   CUdeviceptr address_ = 0;
   size_t bytes_ = 0;
+};
+
+// A CUDA event that keeps time, destroyed with its owner.
+class DeviceEvent {
+ public:
+  explicit DeviceEvent(const CudaDriver& driver);
+  DeviceEvent(DeviceEvent&& o) noexcept { *this = std::move(o); }
+  DeviceEvent& operator=(DeviceEvent&& o) noexcept;
+  ~DeviceEvent();
+  CUevent get() const { return event_; }
+  // Milliseconds from `start` to this event, both recorded and reached.
+  float since(const DeviceEvent& start) const;
+
+ private:
+  const CudaDriver* driver_ = nullptr;
+  CUevent event_ = nullptr;
 };
 
 class DeviceSession {

@@ -25,6 +25,7 @@
 #include "runtime/data/batch.h"
 #include "runtime/optim/optimizer.h"
 #include "runtime/program.h"
+#include "runtime/trainer/kernel_profile.h"
 #include "runtime/trainer/parameter_store.h"
 
 namespace graphc::runtime {
@@ -121,6 +122,7 @@ struct ExecutorOptions {
   std::string device = "cpu";  // cpu | cuda | interpreter
   int threads = 0;             // compute threads for the compiled CPU kernels (0 = all cores)
   MatmulPrecision precision = MatmulPrecision::tf32;
+  KernelProfile* profile = nullptr;  // when set, the executor times its work into it (--profile)
 };
 
 // The executor options.device asks for: "cpu" runs the compiled kernels when the

@@ -13,13 +13,21 @@ namespace graphc::runtime {
 std::unique_ptr<Executor> make_executor(const Program& program, const ParameterStore& store,
                                         const ExecutorOptions& options, const LinkedCode& code) {
   const std::string& device = options.device;
-  if (device == "interpreter") return make_interpreter_executor(program, store);
+  const auto interpreter = [&] {
+    if (options.profile != nullptr)
+      throw Error(cat("--profile times compiled kernels, and --device ", device,
+                      " runs this trainer on the reference interpreter, which has none"));
+    return make_interpreter_executor(program, store);
+  };
+  if (device == "interpreter") return interpreter();
   if (device == "cuda")
-    return cuda::make_cuda_executor(program, store, {code.cuda_cubin, code.cuda_ptx}, options.precision);
+    return cuda::make_cuda_executor(program, store, {code.cuda_cubin, code.cuda_ptx}, options.precision,
+                                    options.profile);
   GRAPHC_ASSERT(device == "cpu", "unknown device ", device);
   const bool compiled = program.cpu.has_value() && code.cpu_kernels != nullptr;
-  if (!compiled) return make_interpreter_executor(program, store);
-  return cpu::make_cpu_executor(program, store, cpu::table_resolver(code.cpu_kernels), options.threads);
+  if (!compiled) return interpreter();
+  return cpu::make_cpu_executor(program, store, cpu::table_resolver(code.cpu_kernels), options.threads,
+                                options.profile);
 }
 
 }  // namespace graphc::runtime

@@ -166,6 +166,13 @@ std::vector<Flag> flag_table(const Program& program) {
        }},
       {"metrics", "FILE", "write metrics as JSON lines: one per epoch and a final one",
        [](TrainerOptions& o, std::string_view v) { o.metrics = v; }},
+      {"profile", "FILE",
+       "time every kernel, the inputs and the update of each step; print where a step's time goes at the end and "
+       "write it here as JSON (on cuda each step is waited for, so samples/s drop)",
+       [](TrainerOptions& o, std::string_view v) {
+         if (v.empty()) bad_value("profile", v, "a file name");
+         o.profile = v;
+       }},
       {"max-steps", "N", "stop each epoch after N steps (tests, benchmarks)",
        [](TrainerOptions& o, std::string_view v) {
          o.max_steps = parse_int("max-steps", v, 1, std::numeric_limits<int64_t>::max());
@@ -184,6 +191,8 @@ const Flag* find_flag(const std::vector<Flag>& table, std::string_view name) {
 void check_combination(const TrainerOptions& o) {
   if (o.checkpoint_every > 0 && o.checkpoint.empty())
     throw UsageError("--checkpoint-every needs --checkpoint FILE to say where to save");
+  if (!o.profile.empty() && !o.check_against.empty())
+    throw UsageError("--profile times a training run, and --check-against runs none");
   if (!o.resume.empty() && !o.init_from.empty())
     throw UsageError("--resume and --init-from exclude each other: a resumed run takes its weights from the checkpoint");
   try {

@@ -45,6 +45,7 @@ struct TrainerOptions {
   std::string init_from;           // start from these weights (by name and shape)
   std::vector<std::string> freeze; // parameter name prefixes the optimizer leaves alone
   std::string metrics;             // JSON lines, one per epoch and a final one
+  std::string profile;             // --profile FILE: time every kernel, write the profile here as JSON
   int64_t max_steps = 0;           // 0 = no limit; else at most this many steps per epoch
   std::string check_against;       // --check-against DEVICE: compare one step with it, do not train
   std::optional<double> check_tolerance;  // of each tensor's scale; default check_tolerance_for()

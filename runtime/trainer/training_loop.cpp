@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "runtime/data/background_batches.h"
+#include "runtime/file_io.h"
 #include "runtime/optim/optimizer.h"
 #include "runtime/philox.h"
 #include "runtime/trainer/executor.h"
@@ -68,6 +69,7 @@ class TrainingRun {
     }
     if (!outcome_.interrupted) final_evaluation();
     executor_->gather(*store_, *optimizer_);
+    if (profile_) write_profile();
     outcome_.position = pos_;
     outcome_.parameters = std::move(*store_);
     return std::move(outcome_);
@@ -84,6 +86,10 @@ class TrainingRun {
       options_.seed = checkpoint->seed;
     }
     if (!options_.checkpoint.empty()) check_directory_exists("--checkpoint", options_.checkpoint);
+    if (!options_.profile.empty()) {
+      check_directory_exists("--profile", options_.profile);
+      profile_.emplace();
+    }
     data_ = load_training_data(program_, options_);
     store_.emplace(program_.train, options_.freeze);
     store_->initialize(program_.train, options_.seed);
@@ -103,7 +109,9 @@ class TrainingRun {
     if (options_.max_steps > 0) steps_per_epoch_ = std::min(steps_per_epoch_, options_.max_steps);
     total_steps_ = steps_per_epoch_ * options_.epochs;
 
-    executor_ = make_executor(program_, *store_, executor_options(options_), code_);
+    ExecutorOptions executor = executor_options(options_);
+    executor.profile = profile_ ? &*profile_ : nullptr;
+    executor_ = make_executor(program_, *store_, executor, code_);
     print_header();
     if (checkpoint) {
       restore_checkpoint(*checkpoint, *store_, *optimizer_);
@@ -176,6 +184,7 @@ class TrainingRun {
     }
     finish_queued_steps();
     const double train_s = seconds_since(start);
+    if (profile_) profile_->add_train_wall(train_s);
 
     EpochMetrics m;
     m.epoch = epoch + 1;
@@ -249,6 +258,14 @@ class TrainingRun {
     save_checkpoint(options_.checkpoint, identity_, *store_, *optimizer_, options_.seed, pos_);
   }
 
+  void write_profile() {
+    write_file_atomic(options_.profile, profile_->to_json().dump(1) + "\n");
+    std::string table = profile_->table();
+    if (!table.empty() && table.back() == '\n') table.pop_back();
+    progress_.line(table);
+    progress_.line(cat("profile written to ", options_.profile));
+  }
+
   int64_t eval_batch_size() const { return std::max<int64_t>(1, std::min(program_.recipe.eval_batch_size, program_.max_batch)); }
 
   void final_evaluation() {
@@ -284,6 +301,7 @@ class TrainingRun {
   std::optional<ParameterStore> store_;
   std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<Executor> executor_;
+  std::optional<KernelProfile> profile_;  // --profile
   LrSchedule schedule_;
   data::SamplerOptions sampling_;
   int64_t steps_per_epoch_ = 0;

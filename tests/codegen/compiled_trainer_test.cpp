@@ -9,6 +9,7 @@
 
 #include "codegen/compile_cpu.h"
 #include "codegen/cpu/jit.h"
+#include "runtime/file_io.h"
 #include "tests/codegen/codegen_test_util.h"
 #include "tests/codegen/executor_test_util.h"
 #include "tests/runtime/trainer_test_util.h"
@@ -62,6 +63,58 @@ TEST(CompiledTrainer, RunsAreBitIdenticalAndMatchTheInterpreter) {
   // Two epochs of f32 rounding differences: the same accuracy.
   EXPECT_EQ(final_line(first.out).substr(0, 14), final_line(reference.out).substr(0, 14))
       << first.out << "\n---\n" << reference.out;
+}
+
+// --profile: every kernel call of every step is timed, the counts are the
+// run's steps, the table is printed and the JSON written; and timing
+// changes nothing the run computes.
+TEST(CompiledTrainer, ProfileTimesEveryKernelCallAndChangesNothing) {
+  TempDir dir;
+  write_tiny_mnist(dir.path().string(), 60, 30);
+  const JitTrainer t = jit_trainer(tiny_classifier_program());
+  const std::vector<std::string> args = {"--data", dir.path().string(), "--epochs", "2", "--seed", "5"};
+  std::vector<std::string> profiled = args;
+  profiled.insert(profiled.end(), {"--profile", dir.file("profile.json")});
+  const RunOutput plain = run(t.program, args, t.code());
+  const RunOutput timed = run(t.program, profiled, t.code());
+  ASSERT_EQ(timed.status, 0) << timed.err;
+  EXPECT_EQ(final_line(plain.out), final_line(timed.out).substr(0, final_line(plain.out).size()));
+  EXPECT_NE(timed.out.find("training step: "), std::string::npos) << timed.out;
+  EXPECT_NE(timed.out.find("profile written to " + dir.file("profile.json")), std::string::npos) << timed.out;
+
+  const nlohmann::json j = nlohmann::json::parse(runtime::read_file(dir.file("profile.json")));
+  const int64_t train_steps = j.at("train_steps"), eval_steps = j.at("eval_steps");
+  const size_t of = timed.out.find("2 epochs of ");
+  ASSERT_NE(of, std::string::npos) << timed.out;
+  EXPECT_EQ(train_steps, 2 * std::stoll(timed.out.substr(of + 12))) << timed.out;
+  EXPECT_GT(eval_steps, 0);
+  EXPECT_GT(j.at("train_wall_s").get<double>(), 0);
+  std::map<std::string, nlohmann::json> pieces;
+  for (const nlohmann::json& p : j.at("pieces"))
+    pieces[p.at("graph").get<std::string>() + "/" + p.at("name").get<std::string>()] = p;
+  const auto expect_timed = [&](const std::string& name, int64_t calls) {
+    ASSERT_TRUE(pieces.count(name)) << name << " is not in the profile";
+    EXPECT_EQ(pieces[name].at("calls").get<int64_t>(), calls) << name;
+    EXPECT_GE(pieces[name].at("seconds").get<double>(), 0) << name;
+  };
+  for (const runtime::KernelCall& c : t.program.cpu->train.calls) {
+    expect_timed("train/" + c.kernel, train_steps);
+    EXPECT_EQ(pieces["train/" + c.kernel].at("what"), c.what);
+    EXPECT_FALSE(c.what.empty()) << c.kernel;
+  }
+  for (const runtime::KernelCall& c : t.program.cpu->eval.calls) expect_timed("eval/" + c.kernel, eval_steps);
+  expect_timed("update/optimizer", train_steps);
+  expect_timed("train/inputs", train_steps);
+  expect_timed("eval/inputs", eval_steps);
+
+  std::vector<std::string> on_interpreter = profiled;
+  on_interpreter.insert(on_interpreter.end(), {"--device", "interpreter"});
+  const RunOutput refused = run(t.program, on_interpreter, t.code());
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_NE(refused.err.find("--profile times compiled kernels, and --device interpreter runs this trainer on the "
+                             "reference interpreter"),
+            std::string::npos)
+      << refused.err;
 }
 
 }  // namespace

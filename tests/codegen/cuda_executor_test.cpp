@@ -303,6 +303,56 @@ TEST_F(EmulatedCuda, QueuedStepsEndWhereStepsCollectedAtOnceDo) {
   EXPECT_EQ(message, failure(true));
 }
 
+// --profile on the device: every launch of the captured steps (kernels,
+// packing, cuBLAS) is a piece timed once per replay, beside the inputs, the
+// outputs' copies and the update; and profiling changes nothing the run
+// computes.
+TEST_F(EmulatedCuda, ProfileTimesEveryLaunchOfTheCapturedSteps) {
+  write_tiny_mnist(dir_.path().string(), 60, 30);
+  const EmulatedTrainer t = emulated_trainer(tiny_classifier_program(), dir_);
+  const std::vector<std::string> args = {"--data", dir_.path().string(), "--device", "cuda", "--seed", "2"};
+  std::vector<std::string> profiled = args;
+  profiled.insert(profiled.end(), {"--profile", dir_.file("profile.json")});
+  const RunOutput plain = run(t.program, args, t.code());
+  const RunOutput timed = run(t.program, profiled, t.code());
+  ASSERT_EQ(timed.status, 0) << timed.err;
+  const auto test_acc = [](const std::string& out) { return out.substr(out.rfind("test_acc"), 15); };
+  EXPECT_EQ(test_acc(plain.out), test_acc(timed.out));
+  EXPECT_NE(timed.out.find("compiled kernels on cuda, graphc host emulation"), std::string::npos) << timed.out;
+
+  const nlohmann::json j = nlohmann::json::parse(runtime::read_file(dir_.file("profile.json")));
+  const int64_t train_steps = j.at("train_steps"), eval_steps = j.at("eval_steps");
+  EXPECT_GT(train_steps, 0);
+  EXPECT_GT(eval_steps, 0);
+  std::map<std::string, int64_t> calls;
+  double seconds = 0;
+  for (const nlohmann::json& p : j.at("pieces")) {
+    calls[p.at("graph").get<std::string>() + "/" + p.at("name").get<std::string>()] = p.at("calls");
+    seconds += p.at("seconds").get<double>();
+  }
+  EXPECT_GT(seconds, 0);
+  std::map<std::string, const runtime::cuda::CudaKernelLaunches*> launches_of;
+  for (const runtime::cuda::CudaKernelLaunches& k : t.program.cuda->kernels) launches_of[k.kernel] = &k;
+  int cublas_pieces = 0;
+  const auto expect_launches = [&](const std::string& step, const runtime::GraphPlan& plan, int64_t steps) {
+    for (const runtime::KernelCall& c : plan.calls)
+      for (const runtime::cuda::CudaLaunch& l : launches_of.at(c.kernel)->launches) {
+        std::vector<std::string> names = {l.cublas ? l.function + " (cuBLAS)" : l.function};
+        if (l.cublas && l.cublas->packed_a) names.push_back(l.cublas->packed_a->function);
+        if (l.cublas && l.cublas->packed_b) names.push_back(l.cublas->packed_b->function);
+        cublas_pieces += l.cublas ? 1 : 0;
+        for (const std::string& name : names) EXPECT_EQ(calls[step + "/" + name], steps) << step << "/" << name;
+      }
+  };
+  expect_launches("train", t.program.cuda->train, train_steps);
+  expect_launches("eval", t.program.cuda->eval, eval_steps);
+  EXPECT_GT(cublas_pieces, 0);
+  EXPECT_EQ(calls["train/inputs"], train_steps);
+  EXPECT_EQ(calls["train/outputs"], train_steps);
+  EXPECT_EQ(calls["eval/inputs"], eval_steps);
+  EXPECT_EQ(calls["update/graphc_update"], train_steps);
+}
+
 // A data set held on the device: a deferred batch (indices, draws, the
 // channel tables) gives the very inputs the host assembles, so the same
 // loss and gradients to the bit, with each padding mode, flips, and none.

@@ -24,6 +24,7 @@
 // cuBLAS is emulated in fake_cublas.cpp, linked into the same library.
 #include <dlfcn.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -52,11 +53,15 @@ struct CUgraph_st {
 struct CUgraphExec_st {
   std::vector<std::function<void()>> work;
 };
-struct CUevent_st {};
+struct CUevent_st {
+  bool recorded = false;
+  std::chrono::steady_clock::time_point at;
+};
 
 namespace {
 
 constexpr CUresult kInvalidValue = 1;
+constexpr CUresult kInvalidHandle = 400;
 constexpr CUresult kOutOfMemory = 2;
 constexpr CUresult kNotFound = 500;
 constexpr CUresult kStreamCaptureUnsupported = 900;
@@ -85,6 +90,7 @@ CUresult cuGetErrorName(CUresult error, const char** name) {
     case kInvalidValue: *name = "CUDA_ERROR_INVALID_VALUE"; return kCudaSuccess;
     case kOutOfMemory: *name = "CUDA_ERROR_OUT_OF_MEMORY"; return kCudaSuccess;
     case kCudaErrorInvalidImage: *name = "CUDA_ERROR_INVALID_IMAGE"; return kCudaSuccess;
+    case kInvalidHandle: *name = "CUDA_ERROR_INVALID_HANDLE"; return kCudaSuccess;
     case kNotFound: *name = "CUDA_ERROR_NOT_FOUND"; return kCudaSuccess;
     case kStreamCaptureUnsupported: *name = "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED"; return kCudaSuccess;
     default: *name = nullptr; return kInvalidValue;
@@ -299,10 +305,25 @@ CUresult cuEventCreate(CUevent* event, unsigned int) {
   *event = new CUevent_st;
   return kCudaSuccess;
 }
-CUresult cuEventRecord(CUevent, CUstream) { return kCudaSuccess; }
+// An event holds the host's time when the stream reached it; recorded in a
+// capture without the external flag it only orders the capture, as on a GPU.
+CUresult cuEventRecordWithFlags(CUevent event, CUstream stream, unsigned int flags) {
+  if (event == nullptr || flags > kEventRecordExternal) return kInvalidValue;
+  const bool capturing = stream != nullptr && stream->capturing;
+  if (flags == kEventRecordExternal && !capturing) return kInvalidValue;
+  if (capturing && flags != kEventRecordExternal) return kCudaSuccess;
+  return enqueue(stream, [event] {
+    event->recorded = true;
+    event->at = std::chrono::steady_clock::now();
+  });
+}
+CUresult cuEventRecord(CUevent event, CUstream stream) {
+  return cuEventRecordWithFlags(event, stream, kEventRecordDefault);
+}
 CUresult cuEventSynchronize(CUevent) { return kCudaSuccess; }
-CUresult cuEventElapsedTime_v2(float* milliseconds, CUevent, CUevent) {
-  *milliseconds = 0;
+CUresult cuEventElapsedTime_v2(float* milliseconds, CUevent start, CUevent end) {
+  if (start == nullptr || end == nullptr || !start->recorded || !end->recorded) return kInvalidHandle;
+  *milliseconds = std::chrono::duration<float, std::milli>(end->at - start->at).count();
   return kCudaSuccess;
 }
 CUresult cuEventDestroy_v2(CUevent event) {

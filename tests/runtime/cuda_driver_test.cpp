@@ -236,6 +236,40 @@ TEST_F(WithGpu, MemoryRoundTripsAndCapturedGraphsReplay) {
   GRAPHC_CU_CHECK(driver(), cuMemFree_v2(target));
 }
 
+// What --profile relies on (runtime/cuda/launch_timing.h): events recorded
+// with the external flag inside a capture become nodes of the graph, which
+// every replay records, so the time between them is the replayed work's.
+TEST_F(WithGpu, EventsRecordedInACaptureTimeEachReplay) {
+  constexpr size_t kBytes = size_t{256} << 20;
+  CUdeviceptr target = 0;
+  GRAPHC_CU_CHECK(driver(), cuMemAlloc_v2(&target, kBytes));
+  CUevent before = nullptr, after = nullptr;
+  GRAPHC_CU_CHECK(driver(), cuEventCreate(&before, kEventDefault));
+  GRAPHC_CU_CHECK(driver(), cuEventCreate(&after, kEventDefault));
+  GRAPHC_CU_CHECK(driver(), cuStreamBeginCapture_v2(stream_, kStreamCaptureModeThreadLocal));
+  GRAPHC_CU_CHECK(driver(), cuEventRecordWithFlags(before, stream_, kEventRecordExternal));
+  GRAPHC_CU_CHECK(driver(), cuMemsetD8Async(target, 7, kBytes, stream_));
+  GRAPHC_CU_CHECK(driver(), cuEventRecordWithFlags(after, stream_, kEventRecordExternal));
+  CUgraph graph = nullptr;
+  GRAPHC_CU_CHECK(driver(), cuStreamEndCapture(stream_, &graph));
+  CUgraphExec executable = nullptr;
+  GRAPHC_CU_CHECK(driver(), cuGraphInstantiateWithFlags(&executable, graph, 0));
+  for (int replay = 0; replay < 2; ++replay) {
+    GRAPHC_CU_CHECK(driver(), cuGraphLaunch(executable, stream_));
+    GRAPHC_CU_CHECK(driver(), cuStreamSynchronize(stream_));
+    float milliseconds = -1;
+    GRAPHC_CU_CHECK(driver(), cuEventElapsedTime_v2(&milliseconds, before, after));
+    // 256 MiB written at no more than 10 TB/s takes at least 25 us, and far less than a second.
+    EXPECT_GT(milliseconds, 0.025f) << "replay " << replay;
+    EXPECT_LT(milliseconds, 1000.0f) << "replay " << replay;
+  }
+  GRAPHC_CU_CHECK(driver(), cuGraphExecDestroy(executable));
+  GRAPHC_CU_CHECK(driver(), cuGraphDestroy(graph));
+  GRAPHC_CU_CHECK(driver(), cuEventDestroy_v2(before));
+  GRAPHC_CU_CHECK(driver(), cuEventDestroy_v2(after));
+  GRAPHC_CU_CHECK(driver(), cuMemFree_v2(target));
+}
+
 TEST_F(WithGpu, DriverErrorsNameTheCall) {
   CUdeviceptr pointer = 0;
   // More memory than any GPU has.

@@ -90,6 +90,9 @@ TEST(TrainerOptions, BadInputIsAUsageErrorNamingTheFlag) {
   expect_usage_error({"--drop-last=yes"}, "--drop-last takes no value");
   expect_usage_error({"--checkpoint-every", "5"}, "--checkpoint-every needs --checkpoint");
   expect_usage_error({"--resume", "a", "--init-from", "b"}, "--resume and --init-from exclude each other");
+  expect_usage_error({"--profile", "p.json", "--check-against", "interpreter"},
+                     "--profile times a training run, and --check-against runs none");
+  expect_usage_error({"--profile", ""}, "--profile: '' is not a file name");
   expect_usage_error({"--optimizer", "nesterov"}, "momentum must be > 0 for 'nesterov'");
 }
 

@@ -21,6 +21,9 @@
 #   d. short trainings on cuda (TF32 GEMMs), each beside the same run on
 #      cpu: mnist_mlp 1 epoch, lenet (its batch-4 recipe) 1 epoch cut by
 #      --max-steps; their test_acc
+#   p. profiles: each benchmarked workload, at the benchmark's batch, for
+#      a few hundred steps with --profile (every launch of the captured
+#      step timed on the device; logs/profile_<model>.json and the table)
 #   e. benchmarks: bench/compare.py on cuda against PyTorch eager and
 #      torch.compile, one call per workload, 2 alternating rounds (both
 #      sides with TF32 GEMMs, their defaults on cuda)
@@ -302,6 +305,20 @@ for dev in cuda cpu; do
     "$BIN/train_lenet" --data "$CIFAR" --device "$dev" --epochs 1 --max-steps 5000 --metrics "$LOGS/train_lenet_$dev.jsonl"
 done
 
+# ---------------------------------------------------------------- p. profiles (cap 40 s each, ~40 s in all)
+# Where a step's time goes on the GPU, at the batch each workload is
+# benchmarked at: the summary shows each profile's first rows.
+# MODEL DATA BATCH STEPS
+PROFILES="mnist_mlp $MNIST 128 300
+lenet $CIFAR 64 300
+cifar_cnn $CIFAR 128 200
+resnet18 $CIFAR 128 60"
+while read -r m data b n; do
+  NOTE='training step: .*' step "profile_$m" 40 \
+    "$BIN/train_$m" --data "$data" --device cuda --batch-size "$b" --epochs 1 --max-steps "$n" --drop-last \
+    --val-split 0 --profile "$LOGS/profile_$m.json"
+done <<< "$PROFILES"
+
 # ---------------------------------------------------------------- e. benchmarks (caps 90-170 s, the rest of the budget: ~400 s)
 # One compare.py per workload, cheapest first, so that whatever the budget
 # cuts off is the most expensive; each writes its JSON (compare.py reports
@@ -386,6 +403,12 @@ EOF
     [ -e "$log" ] && grep -q '^  FAIL' "$log" || continue
     echo "-- $(basename "$log" .log): $(grep -c '^  FAIL' "$log") outputs differ, first:"
     grep -m 3 '^  FAIL' "$log" | cut -c1-160
+  done
+  # Each profile's training step: the timed and wall time, then its largest pieces.
+  for log in "$LOGS"/profile_*.log; do
+    [ -e "$log" ] && grep -q '^training step: ' "$log" || continue
+    echo "-- $(basename "$log" .log): $(grep -m 1 '^training step: ' "$log")"
+    sed -n '/^training step: /,/^eval step: /p' "$log" | sed -n '3,8p' | cut -c1-150
   done
   echo
   if [ -s "$OUT/bench.md" ]; then
