@@ -1,16 +1,24 @@
 // Block-cooperative nests: a parallel nest whose every output element needs
 // a long reduction (a batch norm's statistics or a bias gradient: 64
 // channels, each a sum over N*H*W values) runs one output element per block
-// instead of per thread, the 256 threads splitting each reduction and
-// combining their partial results in shared memory. One thread summing
+// instead of per thread, the block's 1024 threads splitting each reduction
+// and combining their partial results in shared memory. One thread summing
 // 10^5 values alone, with 64 threads busy on the whole GPU, is what this
 // replaces.
 //
+// Such a nest has few elements (64 channels is one block for half the
+// multiprocessors of an H100), so each block must keep many loads in
+// flight to read at the memory's rate: hence the largest block, and the
+// split loop written out 8 iterations a pass while all 8 are in range (no
+// branch between them: their loads do not depend on the sums, so the
+// compiler issues all eight before the first add needs one). Each thread
+// still adds its iterations in ascending order, so no bit changes.
+//
 // Invariants:
 // - Deterministic whatever the grid: elements are walked grid-stride by
-//   block; within a block, thread j takes iterations j, j + 256, ... of the
-//   reduction in ascending order, and the 256 partials combine in a fixed
-//   tree. The result differs from a sequential sum by rounding only.
+//   block; within a block, thread j takes iterations j, j + 1024, ... of
+//   the reduction in ascending order, and the 1024 partials combine in a
+//   fixed tree. The result differs from a sequential sum by rounding only.
 // - Every thread reaches every __syncthreads: the element loop's bound
 //   depends on blockIdx only, and the statements between barriers are the
 //   same for all threads (only stores are guarded by threadIdx).
@@ -35,7 +43,8 @@ namespace graphc::codegen::cuda::detail {
 
 namespace {
 
-constexpr int kThreads = 256;
+constexpr int kThreads = 1024;
+constexpr int kUnroll = 8;
 // A reduction of fewer iterations (at batch 128) stays in one thread.
 constexpr int64_t kShareableTrips = 512;
 
@@ -133,14 +142,31 @@ Classified classify(const Kernel& k, const std::vector<Stmt>& inner) {
 std::string shared_array(DType t) { return "gc_block_" + register_type(t); }
 
 // `chain` with its iterations split across the block's threads, the
-// innermost body written by w.
+// innermost body written by w: kUnroll iterations a pass while all of them
+// are in range (no branch between their loads), then one at a time.
 void write_split_chain(BodyWriter& w, const std::vector<const Stmt*>& chain, std::ostringstream& out, int indent) {
   const std::string pad(static_cast<size_t>(indent) * 2, ' ');
   Uses uses;
   for (const Stmt& s : chain.back()->body) collect_uses(s, uses);
-  out << pad << "for (long long u = threadIdx.x; u < " << extent_product(chain) << "; u += blockDim.x) {\n";
-  write_loop_variables(chain, "u", uses.vars, indent + 1, out);
-  w.body(chain.back()->body, indent + 1);
+  const auto iteration = [&](int depth) {
+    write_loop_variables(chain, "u", uses.vars, depth, out);
+    w.body(chain.back()->body, depth);
+  };
+  out << pad << "{\n";
+  out << pad << "  const long long gc_end = " << extent_product(chain) << ";\n";
+  out << pad << "  long long gc_u = threadIdx.x;\n";
+  out << pad << "  for (; gc_u + " << kUnroll - 1 << "LL * blockDim.x < gc_end; gc_u += " << kUnroll
+      << "LL * blockDim.x) {\n";
+  for (int j = 0; j < kUnroll; ++j) {
+    out << pad << "    {\n";
+    out << pad << "      const long long u = gc_u + " << j << "LL * blockDim.x;\n";
+    iteration(indent + 3);
+    out << pad << "    }\n";
+  }
+  out << pad << "  }\n";
+  out << pad << "  for (long long u = gc_u; u < gc_end; u += blockDim.x) {\n";
+  iteration(indent + 2);
+  out << pad << "  }\n";
   out << pad << "}\n";
 }
 

@@ -126,8 +126,8 @@ TEST(CudaEmitter, ReductionLoopIsSequentialInsideAThread) {
 
 // A batch-norm-like statistic: 64 channels, each a sum over N x 32 values.
 // Alone in a thread each would take N*32 sequential steps with 64 threads
-// busy; a block per channel splits it 256 ways and combines the partials
-// in a fixed tree.
+// busy; a block per channel splits it 1024 ways and combines the partials
+// in a fixed tree, its loop unrolled so that many loads are in flight.
 TEST(CudaEmitter, LongReductionIsSharedByABlock) {
   Graph g;
   ValueId x = g.add_input("x", {DType::f32, {kBatch, 64, 32}}, InputRole::data);
@@ -137,14 +137,19 @@ TEST(CudaEmitter, LongReductionIsSharedByABlock) {
   ASSERT_EQ(m.functions.size(), 1u);
   const std::string& s = m.source;
   EXPECT_NE(s.find("for (long long t = blockIdx.x; t < total; t += gridDim.x)"), std::string::npos) << s;
-  EXPECT_NE(s.find("for (long long u = threadIdx.x; u < (n) * 32LL; u += blockDim.x)"), std::string::npos) << s;
-  EXPECT_NE(s.find("[256];"), std::string::npos) << s;
-  EXPECT_NE(s.find("for (int w = 128; w > 0; w >>= 1)"), std::string::npos) << s;
+  // Eight iterations a pass while all are in range, then the rest one at a time.
+  EXPECT_NE(s.find("const long long gc_end = (n) * 32LL;"), std::string::npos) << s;
+  EXPECT_NE(s.find("for (; gc_u + 7LL * blockDim.x < gc_end; gc_u += 8LL * blockDim.x) {"), std::string::npos) << s;
+  EXPECT_NE(s.find("const long long u = gc_u + 7LL * blockDim.x;"), std::string::npos) << s;
+  EXPECT_NE(s.find("for (long long u = gc_u; u < gc_end; u += blockDim.x) {"), std::string::npos) << s;
+  EXPECT_NE(s.find("[1024];"), std::string::npos) << s;
+  EXPECT_NE(s.find("for (int w = 512; w > 0; w >>= 1)"), std::string::npos) << s;
   EXPECT_NE(s.find("if (threadIdx.x == 0) {"), std::string::npos) << "one thread stores:\n" << s;
   EXPECT_EQ(s.find("atomic"), std::string::npos) << s;
-  // One block of 256 threads per channel.
-  EXPECT_EQ(m.functions[0].block_threads, 256);
-  EXPECT_EQ(m.functions[0].threads_wanted(7), 64 * 256);
+  // One block of 1024 threads per channel.
+  EXPECT_NE(s.find("__launch_bounds__(1024)"), std::string::npos) << s;
+  EXPECT_EQ(m.functions[0].block_threads, 1024);
+  EXPECT_EQ(m.functions[0].threads_wanted(7), 64 * 1024);
 }
 
 TEST(CudaEmitter, GemmIsATiledKernelHonouringTransposes) {
