@@ -378,8 +378,8 @@ void write_loop_variables(const std::vector<const Stmt*>& loops, const std::stri
   for (size_t j = loops.size(); j-- > 0;) {
     const Stmt& loop = *loops[j];
     if (used.count(loop.var)) {
-      std::string v = inner_product.empty() ? flat : "(" + flat + " / (" + inner_product + "))";
-      if (j > 0) v += " % " + size_text(loop.extent);
+      std::string v = inner_product.empty() ? flat : "gc_div(" + flat + ", " + inner_product + ")";
+      if (j > 0) v = "gc_mod(" + v + ", " + size_text(loop.extent) + ")";
       out << pad << "const long long " << var_name(loop.var) << " = " << v << ";\n";
     }
     inner_product += (inner_product.empty() ? "" : " * ") + size_text(loop.extent);

@@ -145,9 +145,10 @@ void write_pack_a(const Gemm& g, std::ostringstream& out) {
       << ";\n";
   const std::string A = buffer_name(g.a);
   const std::string at = g.transpose_a ? "k * " + size_text(g.lda) + " + r" : "r * " + size_text(g.lda) + " + k";
+  // t = ((group * M + r) * BATCH + sample) * K + k, one division per coordinate.
+  const std::string rows = "const long long q = gc_div(t, K), k = t - q * K, rs = gc_div(q, BATCH), sample = q - rs * BATCH";
   write_pack_loop(cat(g.groups, "LL * M * BATCH * K"),
-                  "const long long k = t % K, sample = (t / K) % BATCH, r = (t / (K * BATCH)) % M, group = t / (K * "
-                  "BATCH * M);",
+                  rows + (g.groups == 1 ? ", r = rs, group = 0;" : ", group = gc_div(rs, M), r = rs - group * M;"),
                   cat("const long long a_base = sample * ", size_text(g.a_batch_stride), " + group * ",
                       size_text(g.a_group_stride), ";"),
                   A + "[a_base + " + at + "]", out);
@@ -162,9 +163,11 @@ void write_pack_b(const Gemm& g, std::ostringstream& out) {
   else
     value = buffer_name(g.b) + "[b_base + " +
             (g.transpose_b ? "c * " + size_text(g.ldb) + " + k" : "k * " + size_text(g.ldb) + " + c") + "]";
+  // t = ((group * BATCH + sample) * K + k) * NC + c, one division per coordinate.
+  const std::string columns = "const long long q = gc_div(t, NC), c = t - q * NC, ss = gc_div(q, K), k = q - ss * K";
   write_pack_loop(cat(g.groups, "LL * BATCH * K * NC"),
-                  "const long long c = t % NC, k = (t / NC) % K, sample = (t / (NC * K)) % BATCH, group = t / (NC * "
-                  "K * BATCH);",
+                  columns + (g.groups == 1 ? ", sample = ss, group = 0;"
+                                           : ", group = gc_div(ss, BATCH), sample = ss - group * BATCH;"),
                   cat("const long long b_base = sample * ", size_text(g.b_batch_stride), " + group * ",
                       size_text(g.b_group_stride), ";"),
                   value, out);
