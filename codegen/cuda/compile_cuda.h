@@ -20,6 +20,10 @@ struct CompiledCudaProgram {
   CudaBinary module;  // cubin for plan.arch and its PTX
 };
 
+// How a program's module is compiled for `arch`: the toolkit's headers on
+// the include path (a module with implicit GEMMs includes <mma.h>).
+NvrtcOptions module_nvrtc_options(const std::string& arch);
+
 // Throws graphc::Error for an arch NVRTC refuses or a kernel it cannot
 // compile cleanly (the log names the kernel).
 CompiledCudaProgram compile_cuda(const CompiledCpuProgram& kernels, const std::string& model, const std::string& arch,

@@ -67,23 +67,40 @@ __device__ __forceinline__ long long gc_philox(long long seed, long long stream,
 
 // V[r, col] of a convolution window (codegen/kernel_ir.h, GemmWindow): r =
 // (c, ky, kx), col = (gy, gx); 0 unless y, x divide by the divisors and land
-// inside the image.
+// inside the image. The row's part (the tap) and the column's part (the
+// position) apart, for kernels that keep one of them over a loop.
+struct gc_tap { long long plane, y, x; };
+struct gc_pos { long long y, x; };
+__device__ __forceinline__ gc_tap gc_window_tap(long long r, long long kernel_h, long long kernel_w, long long image_h,
+                                                long long image_w, long long y_tap_scale, long long x_tap_scale) {
+  const long long rows = gc_div(r, kernel_w), kx = r - rows * kernel_w;
+  const long long c = gc_div(rows, kernel_h), ky = rows - c * kernel_h;
+  return {c * image_h * image_w, ky * y_tap_scale, kx * x_tap_scale};
+}
+__device__ __forceinline__ gc_pos gc_window_pos(long long col, long long grid_w, long long y_grid_scale,
+                                                long long y_shift, long long x_grid_scale, long long x_shift) {
+  const long long gy = gc_div(col, grid_w), gx = col - gy * grid_w;
+  return {gy * y_grid_scale + y_shift, gx * x_grid_scale + x_shift};
+}
+template <typename T>
+__device__ __forceinline__ T gc_window_at(const T* image, gc_tap tap, gc_pos pos, long long image_h, long long image_w,
+                                          long long y_divisor, long long x_divisor) {
+  long long y = pos.y + tap.y, x = pos.x + tap.x;
+  if (y % y_divisor != 0 || x % x_divisor != 0) return (T)0;
+  y /= y_divisor;
+  x /= x_divisor;
+  if (y < 0 || y >= image_h || x < 0 || x >= image_w) return (T)0;
+  return image[tap.plane + y * image_w + x];
+}
 template <typename T>
 __device__ __forceinline__ T gc_window(const T* image, long long r, long long col, long long kernel_h,
                                        long long kernel_w, long long grid_w, long long image_h, long long image_w,
                                        long long y_grid_scale, long long y_tap_scale, long long y_shift,
                                        long long y_divisor, long long x_grid_scale, long long x_tap_scale,
                                        long long x_shift, long long x_divisor) {
-  const long long rows = gc_div(r, kernel_w), kx = r - rows * kernel_w;
-  const long long c = gc_div(rows, kernel_h), ky = rows - c * kernel_h;
-  const long long gy = gc_div(col, grid_w), gx = col - gy * grid_w;
-  long long y = gy * y_grid_scale + ky * y_tap_scale + y_shift;
-  long long x = gx * x_grid_scale + kx * x_tap_scale + x_shift;
-  if (y % y_divisor != 0 || x % x_divisor != 0) return (T)0;
-  y /= y_divisor;
-  x /= x_divisor;
-  if (y < 0 || y >= image_h || x < 0 || x >= image_w) return (T)0;
-  return image[c * image_h * image_w + y * image_w + x];
+  return gc_window_at(image, gc_window_tap(r, kernel_h, kernel_w, image_h, image_w, y_tap_scale, x_tap_scale),
+                      gc_window_pos(col, grid_w, y_grid_scale, y_shift, x_grid_scale, x_shift), image_h, image_w,
+                      y_divisor, x_divisor);
 }
 )";
 
@@ -181,6 +198,7 @@ CudaModule emit_cuda_module(const std::vector<Kernel>& kernels) {
   };
   std::vector<Pending> pending;
   CudaModule module;
+  bool uses_tensor_cores = false;  // an implicit GEMM needs the WMMA header
   for (const Kernel& k : kernels) {
     for (size_t i = 0; i < k.body.size();) {
       // A launch: a parallel loop, a Gemm, or the run of other statements up to the next of those.
@@ -230,6 +248,20 @@ CudaModule emit_cuda_module(const std::vector<Kernel>& kernels) {
         if (g.reduce_batch) add_pack(CudaFunction::Packs::a, {g.groups, g.m, g.batch, g.k}, write_pack_a);
         if (g.reduce_batch || g.has_b_window)
           add_pack(CudaFunction::Packs::b, {g.groups, g.batch, g.k, g.n_cols}, write_pack_b);
+        if (implicit_gemm_applies(k, g)) {
+          CudaFunction implicit;
+          implicit.kernel = k.name;
+          implicit.statement = i;
+          implicit.name = gemm_name + "_implicit";
+          implicit.implicit_gemm = true;
+          implicit.block_threads = implicit_gemm_threads();
+          implicit.work = implicit_gemm_work(g);
+          std::ostringstream implicit_body;
+          write_implicit_gemm(g, implicit_body);
+          pending.push_back({"", parameter_list(k), implicit_body.str()});
+          module.functions.push_back(std::move(implicit));
+          uses_tensor_cores = true;
+        }
       }
       i = end;
     }
@@ -243,6 +275,9 @@ CudaModule emit_cuda_module(const std::vector<Kernel>& kernels) {
   std::map<std::string, std::string> shared_name;
   std::ostringstream out;
   out << kPrelude;
+  // Under NVRTC only: the executor's tests compile the module as host C++
+  // with their own WMMA (tests/cuda_host/host_kernel_shim.h).
+  if (uses_tensor_cores) out << "\n#if defined(__CUDACC__)\n#include <mma.h>\n#endif\n";
   for (size_t j = 0; j < pending.size(); ++j) {
     const Pending& p = pending[j];
     const CudaFunction& f = module.functions[j];

@@ -51,6 +51,13 @@ struct CudaFunction {
   // K' = samples * K sums over the batch.
   enum class Packs { none, a, b };
   Packs packs = Packs::none;
+  // Not a launch of its own either when set: the whole of Gemm statement
+  // `statement` on tensor cores, its window gathered on the fly (implicit
+  // GEMM, cuda_emitter_implicit_gemm.cpp), which the executor may run
+  // instead of packing and cuBLAS; the kernel's buffers and n are its
+  // parameters. A module with one includes <mma.h>: NVRTC then needs the
+  // toolkit's include directory (NvrtcOptions::include_dirs).
+  bool implicit_gemm = false;
   int block_threads = 256;
   // The product of these at batch size n is how many threads keep the
   // function fully busy; more are wasted, fewer are still correct.

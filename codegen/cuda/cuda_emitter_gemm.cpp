@@ -22,10 +22,8 @@
 
 namespace graphc::codegen::cuda::detail {
 
-namespace {
-
 // Exact: hexadecimal (alpha and beta are finite).
-std::string number(double v, DType t) {
+std::string gemm_number(double v, DType t) {
   char text[64];
   if (t == DType::f32)
     std::snprintf(text, sizeof text, "%af", static_cast<double>(static_cast<float>(v)));
@@ -33,6 +31,8 @@ std::string number(double v, DType t) {
     std::snprintf(text, sizeof text, "%a", v);
   return text;
 }
+
+namespace {
 
 std::string window_call(const Gemm& g, const std::string& r, const std::string& col) {
   const GemmWindow& w = g.b_window;
@@ -54,7 +54,7 @@ void write_gemm(const Kernel& kernel, const Gemm& g, std::ostringstream& out) {
   GRAPHC_ASSERT(g.groups >= 1, "a Gemm needs at least one group");
   const std::string T = memory_type(t);
   const std::string A = buffer_name(g.a), B = buffer_name(g.b), C = buffer_name(g.c);
-  const std::string zero = number(0, t);
+  const std::string zero = gemm_number(0, t);
 
   out << "  const long long M = " << size_text(g.m) << ", NC = " << size_text(g.n_cols) << ", K = " << size_text(g.k)
       << ", BATCH = " << size_text(g.batch) << ";\n";
@@ -116,10 +116,10 @@ void write_gemm(const Kernel& kernel, const Gemm& g, std::ostringstream& out) {
     c_at = std::string("unit / (tiles_n * tiles_m * ") + std::to_string(g.groups) + "LL) * " + size_text(g.c_batch_stride) +
            std::string(" + ") + c_at;
   out << "      const long long at = " << c_at << ";\n";
-  std::string value = g.alpha == 1 ? std::string("acc") : number(g.alpha, t) + " * acc";
+  std::string value = g.alpha == 1 ? std::string("acc") : gemm_number(g.alpha, t) + " * acc";
   if (g.beta != 0) {
     value += " + ";
-    if (g.beta != 1) value += number(g.beta, t) + " * ";
+    if (g.beta != 1) value += gemm_number(g.beta, t) + " * ";
     value += C + "[at]";
   }
   out << "      " << C << "[at] = " << value << ";\n";

@@ -95,5 +95,15 @@ constexpr int kGemmTile = 16;
 // The bodies of a Gemm's packing functions (CudaFunction::packs).
 void write_pack_a(const Gemm& g, std::ostringstream& out);
 void write_pack_b(const Gemm& g, std::ostringstream& out);
+// A Gemm's alpha or beta as an exact literal of type t.
+std::string gemm_number(double v, DType t);
+
+// The implicit-GEMM alternative to cuBLAS (cuda_emitter_implicit_gemm.cpp):
+// whether Gemm g of kernel k has one (an f32 convolution window or batch
+// reduction with constant M, K and N), its body, its work and block size.
+bool implicit_gemm_applies(const Kernel& k, const Gemm& g);
+void write_implicit_gemm(const Gemm& g, std::ostringstream& out);
+std::vector<SizeExpr> implicit_gemm_work(const Gemm& g);
+int implicit_gemm_threads();
 
 }  // namespace graphc::codegen::cuda::detail

@@ -33,10 +33,14 @@ std::optional<runtime::cuda::CublasGemm> cublas_gemm(const Kernel& k, const Stmt
   c.reduce_batch = g.reduce_batch;
   const size_t statement = static_cast<size_t>(&s - k.body.data());
   for (const CudaFunction& f : module.functions) {
-    if (f.packs == CudaFunction::Packs::none || f.kernel != k.name || f.statement != statement) continue;
-    runtime::cuda::PackedOperand packed{f.name, f.block_threads, {}};
-    for (const SizeExpr& w : f.work) packed.work.push_back(size(w));
-    (f.packs == CudaFunction::Packs::a ? c.packed_a : c.packed_b) = std::move(packed);
+    const bool helper = f.packs != CudaFunction::Packs::none || f.implicit_gemm;
+    if (!helper || f.kernel != k.name || f.statement != statement) continue;
+    runtime::cuda::PackedOperand launch{f.name, f.block_threads, {}};
+    for (const SizeExpr& w : f.work) launch.work.push_back(size(w));
+    if (f.implicit_gemm)
+      c.implicit = std::move(launch);
+    else
+      (f.packs == CudaFunction::Packs::a ? c.packed_a : c.packed_b) = std::move(launch);
   }
   GRAPHC_ASSERT(!g.reduce_batch || (c.packed_a && c.packed_b), "kernel ", k.name, ": statement ", statement,
                 " reduces the batch but is not packed");
@@ -58,7 +62,7 @@ runtime::cuda::CudaPlan cuda_launch_plan(const CompiledCpuProgram& kernels, cons
     plan.kernels.push_back({k.name, {}});
   }
   for (const CudaFunction& f : module.functions) {
-    if (f.packs != CudaFunction::Packs::none) continue;  // part of its Gemm's cuBLAS launch
+    if (f.packs != CudaFunction::Packs::none || f.implicit_gemm) continue;  // part of its Gemm's cuBLAS launch
     auto it = index_of.find(f.kernel);
     GRAPHC_ASSERT(it != index_of.end(), "CUDA function ", f.name, " of unknown kernel ", f.kernel);
     const Kernel& k = kernels.kernels[it->second];

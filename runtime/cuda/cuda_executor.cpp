@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 
 #include "ir/error.h"
@@ -20,6 +21,7 @@
 #include "runtime/cuda/device_optimizer.h"
 #include "runtime/cuda/device_pixels.h"
 #include "runtime/cuda/device_session.h"
+#include "runtime/cuda/gemm_choice.h"
 #include "runtime/cuda/launch_timing.h"
 #include "runtime/cuda/step_results.h"
 #include "runtime/cuda/upload_ring.h"
@@ -59,9 +61,9 @@ class GraphRunner {
   // `step` names the graph in a profile ("train", "eval").
   GraphRunner(const Graph& g, const GraphPlan& plan, const CudaPlan& cuda, const ParameterStore& store,
               int64_t max_batch, const DeviceSession& session, const DeviceParameters& parameters,
-              const BlasSession& blas, const std::string& step, KernelProfile* profile)
-      : bound_(g, plan, store, max_batch, "cuda plan"), session_(session), blas_(blas), step_(step),
-        profile_(profile),
+              const BlasSession& blas, ConvolutionGemm convolutions, const std::string& step, KernelProfile* profile)
+      : bound_(g, plan, store, max_batch, "cuda plan"), session_(session), blas_(blas), convolutions_(convolutions),
+        step_(step), profile_(profile),
         arena_(session.driver(), static_cast<size_t>(plan.arena_bytes), cat(g.name(), "'s arena")),
         scratch_(session.driver(), static_cast<size_t>(plan.scratch_bytes), cat(g.name(), "'s kernel scratch")) {
     for (const FedInput& f : bound_.inputs())
@@ -111,6 +113,10 @@ class GraphRunner {
         launch.piece = piece(l.cublas ? l.function + " (cuBLAS)" : l.function);
         if (l.cublas) launch.pack_a_piece = packing_piece(l.cublas->packed_a);
         if (l.cublas) launch.pack_b_piece = packing_piece(l.cublas->packed_b);
+        if (l.cublas && l.cublas->implicit) {
+          launch.implicit = session.function(l.cublas->implicit->function);
+          launch.implicit_piece = piece(l.cublas->implicit->function);
+        }
         c.launches.push_back(std::move(launch));
       }
       calls_.push_back(std::move(c));
@@ -171,7 +177,8 @@ class GraphRunner {
     CUfunction function;        // the emitted kernel, unless cuBLAS runs it
     CUfunction pack_a, pack_b;  // write operands out for cuBLAS, when it needs them packed
     CudaLaunch shape;
-    KernelProfile::Piece piece = 0, pack_a_piece = 0, pack_b_piece = 0;  // when profiling
+    CUfunction implicit = nullptr;  // the GEMM's implicit form, when it has one (gemm_choice.h)
+    KernelProfile::Piece piece = 0, pack_a_piece = 0, pack_b_piece = 0, implicit_piece = 0;  // when profiling
   };
   struct Call {
     std::vector<CUdeviceptr> arguments;  // one per kernel buffer; then n
@@ -190,49 +197,101 @@ class GraphRunner {
     GRAPHC_ASSERT(false, "unbound buffer reference");
   }
 
-  // Every kernel of the graph at batch n, launched in order on the stream;
-  // with `timing`, each launch is marked as its piece.
-  void launch_all(int64_t n, GraphTiming* timing) {
+  // Launches f over `threads` threads (grids are capped: grid-stride loops
+  // cover the rest) with `arguments`, n and, when not null, `extra`.
+  void launch(CUfunction f, int64_t threads, int block_threads, std::vector<CUdeviceptr>& arguments, int64_t n,
+              CUdeviceptr* extra = nullptr) const {
     long long batch = n;
-    CUdeviceptr packed_a = packed_a_.address(), packed_b = packed_b_.address();
     std::vector<void*> params;
-    // Grids are capped (grid-stride loops cover the rest): enough blocks to
-    // fill every multiprocessor several times over.
-    const auto mark = [&](KernelProfile::Piece piece) {
+    for (CUdeviceptr& a : arguments) params.push_back(&a);
+    params.push_back(&batch);
+    if (extra != nullptr) params.push_back(extra);
+    const auto block = static_cast<unsigned>(block_threads);
+    session_.launch(f, session_.grid_for(threads, block), block, params.data());
+  }
+
+  static int64_t threads_of(const PackedOperand& f, int64_t n) {
+    int64_t threads = 1;
+    for (const Size& w : f.work) threads *= std::max<int64_t>(w.at(n), 0);
+    return threads;
+  }
+
+  // A cuBLAS launch's GEMM in the form chosen for it: the implicit GEMM, or
+  // its operands packed and cuBLAS; each part marked as its piece.
+  void launch_gemm(const Launch& l, bool implicit, std::vector<CUdeviceptr>& arguments, int64_t n,
+                   const std::function<void(KernelProfile::Piece)>& mark) {
+    const CublasGemm& g = *l.shape.cublas;
+    if (implicit) {
+      mark(l.implicit_piece);
+      launch(l.implicit, threads_of(*g.implicit, n), g.implicit->block_threads, arguments, n);
+      return;
+    }
+    CUdeviceptr packed_a = packed_a_.address(), packed_b = packed_b_.address();
+    if (g.packed_a) {
+      mark(l.pack_a_piece);
+      launch(l.pack_a, threads_of(*g.packed_a, n), g.packed_a->block_threads, arguments, n, &packed_a);
+    }
+    if (g.packed_b) {
+      mark(l.pack_b_piece);
+      launch(l.pack_b, threads_of(*g.packed_b, n), g.packed_b->block_threads, arguments, n, &packed_b);
+    }
+    mark(l.piece);
+    blas_.gemm(g, arguments, n, {packed_a, packed_b, rounded_a_.address(), rounded_b_.address()});
+  }
+
+  // Every kernel of the graph at batch n, launched in order on the stream,
+  // each GEMM in the form chosen for n; with `timing`, each launch is
+  // marked as its piece.
+  void launch_all(int64_t n, GraphTiming* timing) {
+    const std::function<void(KernelProfile::Piece)> mark = [&](KernelProfile::Piece piece) {
       if (timing != nullptr) timing->mark(session_.stream(), piece);
     };
-    const auto launch = [&](CUfunction f, int64_t threads, int block_threads) {
-      const auto block = static_cast<unsigned>(block_threads);
-      session_.launch(f, session_.grid_for(threads, block), block, params.data());
-    };
-    for (Call& c : calls_) {
-      params.clear();
-      for (CUdeviceptr& a : c.arguments) params.push_back(&a);
-      params.push_back(&batch);
+    const std::vector<bool>& implicit = implicit_at_.at(n);
+    size_t gemm = 0;
+    for (Call& c : calls_)
       for (const Launch& l : c.launches) {
-        if (!l.shape.cublas) {
-          mark(l.piece);
-          launch(l.function, l.shape.threads_wanted(n), l.shape.block_threads);
+        if (l.shape.cublas) {
+          launch_gemm(l, implicit[gemm++], c.arguments, n, mark);
           continue;
         }
-        const CublasGemm& g = *l.shape.cublas;
-        const auto pack = [&](CUfunction f, const std::optional<PackedOperand>& packing, CUdeviceptr& into,
-                              KernelProfile::Piece piece) {
-          if (!packing) return;
-          mark(piece);
-          int64_t threads = 1;
-          for (const Size& w : packing->work) threads *= std::max<int64_t>(w.at(n), 0);
-          params.push_back(&into);
-          launch(f, threads, packing->block_threads);
-          params.pop_back();
-        };
-        pack(l.pack_a, g.packed_a, packed_a, l.pack_a_piece);
-        pack(l.pack_b, g.packed_b, packed_b, l.pack_b_piece);
         mark(l.piece);
-        blas_.gemm(g, c.arguments, n, {packed_a, packed_b, rounded_a_.address(), rounded_b_.address()});
+        launch(l.function, l.shape.threads_wanted(n), l.shape.block_threads, c.arguments, n);
       }
-    }
     if (timing != nullptr) timing->end(session_.stream());
+  }
+
+  // For each cuBLAS launch, whether batch size n runs its implicit GEMM:
+  // per the policy, or the faster of the two forms timed here (into a C of
+  // their own, so that nothing the step computes changes).
+  void choose_gemms(int64_t n) {
+    std::vector<bool>& implicit = implicit_at_[n];
+    const std::function<void(KernelProfile::Piece)> unmarked = [](KernelProfile::Piece) {};
+    for (Call& c : calls_)
+      for (const Launch& l : c.launches) {
+        if (!l.shape.cublas) continue;
+        if (l.implicit == nullptr || convolutions_ == ConvolutionGemm::cublas) {
+          implicit.push_back(false);
+          continue;
+        }
+        if (convolutions_ == ConvolutionGemm::implicit) {
+          implicit.push_back(true);
+          continue;
+        }
+        std::vector<CUdeviceptr> arguments = c.arguments;
+        arguments[static_cast<size_t>(l.shape.cublas->c)] = trial_output(*l.shape.cublas, n);
+        const float packed = fastest_run_ms(session_, [&] { launch_gemm(l, false, arguments, n, unmarked); });
+        const float gathered = fastest_run_ms(session_, [&] { launch_gemm(l, true, arguments, n, unmarked); });
+        implicit.push_back(gathered < packed);
+      }
+  }
+
+  // Device memory for a trial of the GEMM's output at batch n.
+  CUdeviceptr trial_output(const CublasGemm& g, int64_t n) {
+    int64_t span = (g.groups - 1) * g.c_group_stride.at(n) + (g.m.at(n) - 1) * g.ldc.at(n) + g.n_cols.at(n);
+    if (!g.reduce_batch) span += (g.batch.at(n) - 1) * g.c_batch_stride.at(n);
+    const size_t bytes = static_cast<size_t>(std::max<int64_t>(span, 1)) * sizeof(float);
+    if (trial_c_.bytes() < bytes) trial_c_ = DeviceMemory(session_.driver(), bytes, "a GEMM's trial output");
+    return trial_c_.address();
   }
 
   // The launch sequence for batch size n, captured on first use.
@@ -241,6 +300,7 @@ class GraphRunner {
     if (it != graphs_.end()) return *it->second;
     const CudaDriver& driver = session_.driver();
     auto timing = profile_ ? std::make_unique<GraphTiming>(driver) : nullptr;
+    choose_gemms(n);
     GRAPHC_CU_CHECK(driver, cuStreamBeginCapture_v2(session_.stream(), kStreamCaptureModeThreadLocal));
     try {
       launch_all(n, timing.get());
@@ -262,6 +322,9 @@ class GraphRunner {
   BoundGraphPlan bound_;
   const DeviceSession& session_;
   const BlasSession& blas_;
+  ConvolutionGemm convolutions_;
+  std::map<int64_t, std::vector<bool>> implicit_at_;  // by batch size: per cuBLAS launch, whether it runs implicit
+  DeviceMemory trial_c_;                              // choose_gemms's outputs
   std::string step_;
   KernelProfile* profile_;
   std::optional<SpanTiming> inputs_span_;        // when profiling
@@ -288,9 +351,9 @@ class CudaExecutor final : public Executor {
         parameters_{DeviceMemory(session_.driver(), store.values().size() * sizeof(float), "the parameters"),
                     DeviceMemory(session_.driver(), store.gradients().size() * sizeof(float), "the gradients")},
         train_(program.train, program.cuda->train, *program.cuda, store, program.max_batch, session_, parameters_,
-               blas_, "train", profile),
+               blas_, convolution_gemm_policy(precision), "train", profile),
         eval_(program.eval, program.cuda->eval, *program.cuda, store, program.max_batch, session_, parameters_, blas_,
-              "eval", profile),
+              convolution_gemm_policy(precision), "eval", profile),
         updates_(parameter_updates(program, store)),
         pixels_(session_, program.max_batch),
         uploads_(session_.driver(), session_.stream(),

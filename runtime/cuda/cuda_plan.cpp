@@ -76,6 +76,7 @@ json cublas_json(const CublasGemm& g) {
   j["reduce_batch"] = g.reduce_batch;
   if (g.packed_a) j["packed_a"] = packed_json(*g.packed_a);
   if (g.packed_b) j["packed_b"] = packed_json(*g.packed_b);
+  if (g.implicit) j["implicit"] = packed_json(*g.implicit);
   return j;
 }
 
@@ -100,6 +101,7 @@ CublasGemm cublas_from(const json& j, const std::string& where) {
   g.reduce_batch = flag("reduce_batch");
   if (j.contains("packed_a")) g.packed_a = packed_from(j.at("packed_a"), where + ".packed_a");
   if (j.contains("packed_b")) g.packed_b = packed_from(j.at("packed_b"), where + ".packed_b");
+  if (j.contains("implicit")) g.implicit = packed_from(j.at("implicit"), where + ".implicit");
   if (g.reduce_batch && !(g.packed_a && g.packed_b))
     throw Error(cat(kPlan, ": ", where, " reduces the batch without packed_a and packed_b"));
   return g;

@@ -55,6 +55,11 @@ struct CublasGemm {
   Size a_group_stride, b_group_stride, c_group_stride;
   bool reduce_batch = false;
   std::optional<PackedOperand> packed_a, packed_b;
+  // The whole GEMM on tensor cores, its window gathered on the fly
+  // (codegen/cuda/cuda_emitter_implicit_gemm.cpp; the kernel's buffers and
+  // n are its parameters), which the executor may run instead of packing
+  // and cuBLAS: the function, its block size and work, as for packing.
+  std::optional<PackedOperand> implicit;
   // Elements of each packed operand at batch n.
   int64_t packed_a_elements(int64_t n) const;
   int64_t packed_b_elements(int64_t n) const;

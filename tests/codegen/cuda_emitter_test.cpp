@@ -16,6 +16,7 @@
 #include "tests/codegen/codegen_test_util.h"
 
 #ifdef GRAPHC_HAVE_NVRTC
+#include "codegen/cuda/compile_cuda.h"
 #include "codegen/cuda/nvrtc_compiler.h"
 #endif
 
@@ -49,28 +50,33 @@ TEST_P(CudaEmitterZoo, EveryKernelCompilesWithNvrtcForSm90) {
 #else
   const std::vector<Kernel> kernels = zoo_kernels(GetParam());
   const CudaModule module = emit_cuda_module(kernels);
-  size_t statements = 0, packs_wanted = 0;
+  size_t statements = 0, packs_wanted = 0, implicit_wanted = 0;
   for (const Kernel& k : kernels) {
     statements += k.body.size();
     for (const Stmt& s : k.body)
-      if (s.kind == StmtKind::gemm && cuda::cublas_runs(k, s.gemm))
+      if (s.kind == StmtKind::gemm && cuda::cublas_runs(k, s.gemm)) {
         packs_wanted += (s.gemm.reduce_batch ? 2 : 0) + (!s.gemm.reduce_batch && s.gemm.has_b_window ? 1 : 0);
+        implicit_wanted += s.gemm.reduce_batch || s.gemm.has_b_window ? 1 : 0;
+      }
   }
   const auto packs = static_cast<size_t>(std::count_if(module.functions.begin(), module.functions.end(), [](const cuda::CudaFunction& f) {
     return f.packs != cuda::CudaFunction::Packs::none;
   }));
+  const auto implicit = static_cast<size_t>(std::count_if(
+      module.functions.begin(), module.functions.end(), [](const cuda::CudaFunction& f) { return f.implicit_gemm; }));
   ASSERT_GT(module.functions.size(), 0u);
-  // At most one launch per statement; packing functions for the convolutions and batch reductions cuBLAS runs.
-  ASSERT_LE(module.functions.size() - packs, statements);
+  // At most one launch per statement; packing functions for the convolutions and batch reductions cuBLAS runs,
+  // and an implicit GEMM for each of them.
+  ASSERT_LE(module.functions.size() - packs - implicit, statements);
   EXPECT_EQ(packs, packs_wanted);
+  EXPECT_EQ(implicit, implicit_wanted);
   for (const cuda::CudaFunction& f : module.functions)
     EXPECT_EQ(count(module.source, "void __launch_bounds__(" + std::to_string(f.block_threads) + ") " + f.name + "("),
               1u)
         << f.name;
   const auto start = std::chrono::steady_clock::now();
-  cuda::NvrtcOptions options;
-  options.arch = "sm_90";
-  const cuda::CudaBinary binary = cuda::compile_with_nvrtc(GetParam() + ".cu", module.source, options);
+  const cuda::CudaBinary binary =
+      cuda::compile_with_nvrtc(GetParam() + ".cu", module.source, cuda::module_nvrtc_options("sm_90"));
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_GT(binary.cubin.size(), 0u);
   for (const cuda::CudaFunction& f : module.functions)

@@ -63,7 +63,10 @@ std::string host_module(const CompiledCpuProgram& kernels, const cuda::CudaModul
                   "_param_bytes[] = {sizeof(", d.args_type, ")};\n", "extern \"C\" void host_", d.name,
                   "(void** p, unsigned grid, unsigned block) {\n  gc_host_launch(grid, block, [&] { ", d.name, "(*(",
                   d.args_type, "*)p[0]); });\n}\n");
-  const std::string cpp = dir.file("kernels.cpp"), so = dir.file("kernels.so");
+  // A new name each time: a path the process has loaded would give back the loaded library.
+  static int modules = 0;
+  const std::string stem = cat("kernels", modules++);
+  const std::string cpp = dir.file(stem + ".cpp"), so = dir.file(stem + ".so");
   std::ofstream(cpp) << source;
   const std::string command = cat("c++ -std=c++20 -O1 -U_FORTIFY_SOURCE -fPIC -shared -w -include ", GRAPHC_HOST_KERNEL_SHIM,
                                   " ", cpp, " -o ", so, " 2>&1");
@@ -111,6 +114,9 @@ class EmulatedCuda : public ::testing::Test {
   TempDir dir_;
   graphc::testing::ScopedEnv driver_{"GRAPHC_LIBCUDA", std::string(GRAPHC_FAKE_LIBCUDA)};
   graphc::testing::ScopedEnv cublas_{"GRAPHC_CUBLAS_DIR", fake_cublas_dir(dir_)};
+  // Convolutions through cuBLAS unless a test asks for their implicit GEMMs:
+  // measuring here would time the emulation, and the implicit GEMMs round to TF32.
+  graphc::testing::ScopedEnv convolutions_{"GRAPHC_CUDA_CONV", "cublas"};
 };
 
 TEST_F(EmulatedCuda, TrainerChecksAgainstTheInterpreterAndTrainsLikeTheCpu) {
@@ -409,10 +415,31 @@ TEST_F(EmulatedCuda, BatchesBuiltFromHeldPixelsAreTheHostsBatches) {
   }
 }
 
+// Within `tolerance` of the reference's scale (backend_check's rule).
+void expect_within_scale(std::span<const float> got, std::span<const float> want, double tolerance,
+                         const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  double error = 0, scale = 1e-2;
+  for (size_t i = 0; i < want.size(); ++i) {
+    error = std::max(error, std::fabs(static_cast<double>(got[i]) - want[i]));
+    scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
+  }
+  EXPECT_LE(error, tolerance * scale) << what << ": scale " << scale;
+}
+
 // A zoo model's training and eval steps against the interpreter, on
-// random batches of two sizes (one CUDA graph each, the second replayed).
+// random batches of two sizes (one CUDA graph each, the second replayed):
+// close to f32 rounding, or within `tf32_tolerance` of each tensor's scale
+// when the step rounds operands to TF32 (the implicit GEMMs).
 void check_zoo_model(const std::string& model, int64_t max_batch, const TempDir& dir,
-                     runtime::MatmulPrecision precision = runtime::MatmulPrecision::tf32) {
+                     runtime::MatmulPrecision precision = runtime::MatmulPrecision::tf32, double tf32_tolerance = 0) {
+  const auto expect_near = [&](std::span<const float> got, std::span<const float> want, const std::string& what) {
+    if (tf32_tolerance > 0)
+      expect_within_scale(got, want, tf32_tolerance, what);
+    else
+      expect_close(got, want, what);
+  };
+  const double loss_tolerance = tf32_tolerance > 0 ? tf32_tolerance : 1e-4;
   runtime::Program program = testing::zoo_program(model, max_batch);
   const EmulatedTrainer t = emulated_trainer(std::move(program), dir);
   runtime::ParameterStore initial(t.program.train, {});
@@ -425,14 +452,14 @@ void check_zoo_model(const std::string& model, int64_t max_batch, const TempDir&
     runtime::ParameterStore got = initial, want = initial;
     const runtime::StepResult g = gpu->train_step(batch, 42, got);
     const runtime::StepResult w = reference->train_step(batch, 42, want);
-    EXPECT_NEAR(g.loss, w.loss, 1e-4 * std::max(1.0, std::fabs(w.loss)));
-    expect_close(got.gradients(), want.gradients(), "gradients");
-    expect_close(got.values(), want.values(), "values after state updates");
+    EXPECT_NEAR(g.loss, w.loss, loss_tolerance * std::max(1.0, std::fabs(w.loss)));
+    expect_near(got.gradients(), want.gradients(), "gradients");
+    expect_near(got.values(), want.values(), "values after state updates");
     std::vector<float> got_logits, want_logits;
     const runtime::StepResult ge = gpu->eval_step(batch, initial, &got_logits);
     const runtime::StepResult we = reference->eval_step(batch, initial, &want_logits);
-    EXPECT_NEAR(ge.loss, we.loss, 1e-4 * std::max(1.0, std::fabs(we.loss)));
-    expect_close(got_logits, want_logits, "logits");
+    EXPECT_NEAR(ge.loss, we.loss, loss_tolerance * std::max(1.0, std::fabs(we.loss)));
+    expect_near(got_logits, want_logits, "logits");
   }
 }
 
@@ -456,16 +483,59 @@ TEST_F(EmulatedCuda, LenetStepsMatchTheInterpreter) {
   EXPECT_GT(fake_cublas_gemms(runtime::cuda::kCublasCompute32FFastTf32), before);
 }
 
-// Within `tolerance` of the reference's scale (backend_check's rule).
-void expect_within_scale(std::span<const float> got, std::span<const float> want, double tolerance,
-                         const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  double error = 0, scale = 1e-2;
-  for (size_t i = 0; i < want.size(); ++i) {
-    error = std::max(error, std::fabs(static_cast<double>(got[i]) - want[i]));
-    scale = std::max(scale, std::fabs(static_cast<double>(want[i])));
+// GRAPHC_CUDA_CONV=implicit: every convolution GEMM (forward, input and
+// weight gradients) runs as the implicit GEMM on (emulated) tensor cores,
+// TF32 operands, and only the linear layers are left to cuBLAS; the steps
+// agree with the interpreter within TF32's tolerance. Other precisions
+// keep cuBLAS, whose GEMMs they set.
+TEST_F(EmulatedCuda, ImplicitGemmsMatchTheInterpreterWithinTf32) {
+  using runtime::cuda::kCublasCompute32F, runtime::cuda::kCublasCompute32FFastTf32;
+  int before = fake_cublas_gemms(kCublasCompute32FFastTf32);
+  check_zoo_model("lenet", 3, dir_);
+  const int all_in_cublas = fake_cublas_gemms(kCublasCompute32FFastTf32) - before;
+  {
+    graphc::testing::ScopedEnv implicit{"GRAPHC_CUDA_CONV", "implicit"};
+    {
+      // Without the rounding, the gathers and tiles give the f32 product.
+      graphc::testing::ScopedEnv exact{"GRAPHC_HOST_TF32", "exact"};
+      check_zoo_model("lenet", 3, dir_);
+    }
+    // TF32 rounds both operands (2^-11 each): over a weight gradient's 2352
+    // terms (3 samples x 784 positions) of both signs that is a few percent
+    // of the largest gradient, on a GPU as here.
+    before = fake_cublas_gemms(kCublasCompute32FFastTf32);
+    check_zoo_model("lenet", 3, dir_, runtime::MatmulPrecision::tf32, 5e-2);
+    const int linear_only = fake_cublas_gemms(kCublasCompute32FFastTf32) - before;
+    EXPECT_GT(linear_only, 0);
+    // lenet: 2 convolutions, each with a forward, an input-gradient (but the first's) and a weight-gradient GEMM.
+    EXPECT_LT(linear_only, all_in_cublas);
+    before = fake_cublas_gemms(kCublasCompute32F);
+    check_zoo_model("lenet", 3, dir_, runtime::MatmulPrecision::fp32);
+    EXPECT_EQ(fake_cublas_gemms(kCublasCompute32F) - before, all_in_cublas);
   }
-  EXPECT_LE(error, tolerance * scale) << what << ": scale " << scale;
+}
+
+// GRAPHC_CUDA_CONV=measure (the default off the tests): each convolution
+// GEMM's two forms are timed before the step is captured, into outputs of
+// their own, so the step still computes what the interpreter does; a bad
+// value is refused by name.
+TEST_F(EmulatedCuda, MeasuredGemmFormsLeaveTheStepCorrect) {
+  {
+    graphc::testing::ScopedEnv measure{"GRAPHC_CUDA_CONV", "measure"};
+    check_zoo_model("lenet", 3, dir_, runtime::MatmulPrecision::tf32, 5e-2);
+  }
+  graphc::testing::ScopedEnv bad{"GRAPHC_CUDA_CONV", "fast"};
+  runtime::Program program = testing::zoo_program("lenet", 2);
+  const EmulatedTrainer t = emulated_trainer(std::move(program), dir_);
+  runtime::ParameterStore store(t.program.train, {});
+  try {
+    runtime::make_executor(t.program, store, {"cuda", 1, runtime::MatmulPrecision::tf32}, t.code());
+    ADD_FAILURE() << "GRAPHC_CUDA_CONV=fast accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("GRAPHC_CUDA_CONV='fast' is not measure, cublas or implicit"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 int fake_cublas_bf16_gemms() {
@@ -515,13 +585,22 @@ TEST_F(EmulatedCuda, Bf16GemmsRoundTheirOperandsAndStayClose) {
 // on two cores), too long for every run of the suite: opt in with
 // GRAPHC_SLOW_TESTS=1 (both passed when the executor was written).
 bool slow_tests_wanted() { return std::getenv("GRAPHC_SLOW_TESTS") != nullptr; }
+// Both forms of every convolution GEMM; the implicit ones without TF32's
+// rounding, so that f32's tolerance checks their gathers (padding, and in
+// resnet18 strided windows and their transposed input gradients).
+void check_zoo_model_both_forms(const std::string& model, const TempDir& dir) {
+  check_zoo_model(model, 3, dir);
+  graphc::testing::ScopedEnv implicit{"GRAPHC_CUDA_CONV", "implicit"};
+  graphc::testing::ScopedEnv exact{"GRAPHC_HOST_TF32", "exact"};
+  check_zoo_model(model, 3, dir);
+}
 TEST_F(EmulatedCuda, CifarCnnStepsMatchTheInterpreter) {
   if (!slow_tests_wanted()) GTEST_SKIP() << "set GRAPHC_SLOW_TESTS=1 to run it";
-  check_zoo_model("cifar_cnn", 3, dir_);
+  check_zoo_model_both_forms("cifar_cnn", dir_);
 }
 TEST_F(EmulatedCuda, Resnet18StepsMatchTheInterpreter) {
   if (!slow_tests_wanted()) GTEST_SKIP() << "set GRAPHC_SLOW_TESTS=1 to run it";
-  check_zoo_model("resnet18", 3, dir_);
+  check_zoo_model_both_forms("resnet18", dir_);
 }
 
 }  // namespace

@@ -40,6 +40,7 @@ inline gc_host_dim3 threadIdx, blockIdx, blockDim, gridDim;
 #define __noinline__ __attribute__((noinline))
 #define __launch_bounds__(threads)
 #define __shared__ static
+#define __align__(bytes) __attribute__((aligned(bytes)))
 
 struct gc_host_fiber {
   ucontext_t context;  // the entry, used once
@@ -57,6 +58,7 @@ inline void* gc_host_entry_argument = nullptr;
 
 inline bool gc_host_synced = false;   // a thread of this launch reached __syncthreads
 inline bool gc_host_direct = false;   // threads run as plain calls (no barrier may come)
+inline bool gc_host_exact_tf32 = false;  // GRAPHC_HOST_TF32=exact when the launch began (wmma::__float_to_tf32)
 
 inline void __syncthreads() {
   if (gc_host_direct) {
@@ -113,6 +115,8 @@ void gc_host_launch(unsigned grid, unsigned block, Body body) {
   if (fibers.size() < block) fibers.resize(block);
   gridDim.x = grid;
   blockDim.x = block;
+  const char* tf32 = std::getenv("GRAPHC_HOST_TF32");
+  gc_host_exact_tf32 = tf32 != nullptr && std::strcmp(tf32, "exact") == 0;
   gc_host_entry = [](void* b) { (*static_cast<Body*>(b))(); };
   gc_host_entry_argument = &body;
   for (unsigned b = 0; b < grid; ++b) {
@@ -151,3 +155,80 @@ void gc_host_launch(unsigned grid, unsigned block, Body body) {
     }
   }
 }
+
+// The WMMA subset the implicit GEMMs use (codegen/cuda/cuda_emitter_implicit_gemm.cpp).
+// A warp's collective calls give all its threads the same tiles, so here
+// the warp's first thread holds and computes whole tiles (on a GPU each
+// lane holds a share) and the others skip the calls: what a warp stores
+// is the same.
+namespace nvcuda::wmma {
+inline bool gc_host_lane_works() { return threadIdx.x % 32 == 0; }
+struct matrix_a {};
+struct matrix_b {};
+struct accumulator {};
+struct row_major {};
+namespace precision {
+struct tf32 {};
+}  // namespace precision
+enum layout_t { mem_row_major, mem_col_major };
+
+template <typename Use, int M, int N, int K, typename T, typename Layout = void>
+struct fragment;
+template <int M, int N, int K>
+struct fragment<matrix_a, M, N, K, precision::tf32, row_major> {
+  static constexpr int rows = M, cols = K, num_elements = M * K;
+  float x[M * K] = {};
+};
+template <int M, int N, int K>
+struct fragment<matrix_b, M, N, K, precision::tf32, row_major> {
+  static constexpr int rows = K, cols = N, num_elements = K * N;
+  float x[K * N] = {};
+};
+template <int M, int N, int K>
+struct fragment<accumulator, M, N, K, float> {
+  static constexpr int rows = M, cols = N, num_elements = M * N;
+  float x[M * N] = {};
+};
+
+template <typename Fragment>
+inline void load_matrix_sync(Fragment& f, const float* p, unsigned ldm) {
+  if (!gc_host_lane_works()) return;
+  for (int r = 0; r < Fragment::rows; ++r)
+    for (int c = 0; c < Fragment::cols; ++c) f.x[r * Fragment::cols + c] = p[r * ldm + c];
+}
+template <int M, int N, int K>
+inline void fill_fragment(fragment<accumulator, M, N, K, float>& f, float v) {
+  if (!gc_host_lane_works()) return;
+  for (float& e : f.x) e = v;
+}
+template <int M, int N, int K>
+inline void mma_sync(fragment<accumulator, M, N, K, float>& d, const fragment<matrix_a, M, N, K, precision::tf32, row_major>& a,
+                     const fragment<matrix_b, M, N, K, precision::tf32, row_major>& b,
+                     const fragment<accumulator, M, N, K, float>& c) {
+  if (!gc_host_lane_works()) return;
+  float sum[M * N];
+  for (int i = 0; i < M; ++i)
+    for (int j = 0; j < N; ++j) {
+      float s = c.x[i * N + j];
+      for (int k = 0; k < K; ++k) s += a.x[i * K + k] * b.x[k * N + j];
+      sum[i * N + j] = s;
+    }
+  std::memcpy(d.x, sum, sizeof sum);
+}
+template <int M, int N, int K>
+inline void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float>& f, unsigned ldm, layout_t) {
+  if (!gc_host_lane_works()) return;
+  for (int r = 0; r < M; ++r)
+    for (int c = 0; c < N; ++c) p[r * ldm + c] = f.x[r * N + c];
+}
+// To the nearest TF32 (10 mantissa bits), ties to even, as the GPU rounds;
+// GRAPHC_HOST_TF32=exact keeps f32, for tests of everything but the rounding.
+inline float __float_to_tf32(float v) {
+  if (gc_host_exact_tf32) return v;
+  unsigned bits;
+  std::memcpy(&bits, &v, sizeof bits);
+  if ((bits & 0x7f800000u) != 0x7f800000u) bits = (bits + 0xfffu + ((bits >> 13) & 1u)) & ~0x1fffu;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+}  // namespace nvcuda::wmma

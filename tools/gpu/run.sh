@@ -17,7 +17,9 @@
 #      --precision fp32 (full f32 GEMMs, tolerance 1e-4; small batches: the
 #      interpreter is slow), then --check-against cpu with the default
 #      --precision tf32 (tolerance 1e-2), the mode trainings run in; lenet
-#      and cifar_cnn also with --precision bf16 against cpu (5e-2)
+#      and cifar_cnn also with --precision bf16 against cpu (5e-2); lenet,
+#      cifar_cnn and resnet18 with every convolution GEMM implicit
+#      (GRAPHC_CUDA_CONV=implicit) against cpu (5e-2)
 #   d. short trainings on cuda (TF32 GEMMs), each beside the same run on
 #      cpu: mnist_mlp 1 epoch, lenet (its batch-4 recipe) 1 epoch cut by
 #      --max-steps; their test_acc
@@ -291,6 +293,15 @@ done <<< "$CHECKS"
 for m in lenet cifar_cnn; do
   NOTE='check (passed|FAILED).*' step "check_${m}_cpu_bf16" 40 \
     "$BIN/train_$m" --data "$CIFAR" --device cuda --precision bf16 --check-against cpu --batch-size 30
+done
+# Every convolution GEMM as its implicit form (tensor cores, TF32 operands;
+# the default measures which form is faster, so the checks above may not
+# have run them), against cpu at 5e-2: TF32 over a weight gradient's
+# thousands of terms is a few percent of its largest element.
+for m in lenet cifar_cnn resnet18; do
+  NOTE='check (passed|FAILED).*' step "check_${m}_cpu_implicit" 40 \
+    env GRAPHC_CUDA_CONV=implicit "$BIN/train_$m" --data "$CIFAR" --device cuda --check-against cpu \
+    --batch-size 20 --check-tolerance 5e-2
 done
 
 # ---------------------------------------------------------------- d. trainings (cap 60 s each, ~25 s in all)
