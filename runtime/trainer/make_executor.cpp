@@ -6,6 +6,7 @@
 #include "ir/error.h"
 #include "runtime/cpu/cpu_executor.h"
 #include "runtime/cuda/cuda_executor.h"
+#include "runtime/embedded_blob.h"
 #include "runtime/trainer/executor.h"
 
 namespace graphc::runtime {
@@ -20,9 +21,12 @@ std::unique_ptr<Executor> make_executor(const Program& program, const ParameterS
     return make_interpreter_executor(program, store);
   };
   if (device == "interpreter") return interpreter();
-  if (device == "cuda")
-    return cuda::make_cuda_executor(program, store, {code.cuda_cubin, code.cuda_ptx}, options.precision,
-                                    options.profile);
+  if (device == "cuda") {
+    // Expanded for the module's load only (runtime/embedded_blob.h).
+    const std::string cubin = expand_blob(code.cuda_cubin, "the trainer's embedded cubin");
+    const std::string ptx = expand_blob(code.cuda_ptx, "the trainer's embedded PTX");
+    return cuda::make_cuda_executor(program, store, {cubin, ptx}, options.precision, options.profile);
+  }
   GRAPHC_ASSERT(device == "cpu", "unknown device ", device);
   const bool compiled = program.cpu.has_value() && code.cpu_kernels != nullptr;
   if (!compiled) return interpreter();

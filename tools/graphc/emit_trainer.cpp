@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "runtime/embedded_blob.h"
 #include "runtime/file_io.h"
 
 namespace graphc::cli {
@@ -95,8 +96,8 @@ void emit_trainer(const runtime::Program& program, const LinkOptions& options, c
   };
   embed("graphc_program_json", "program.json", runtime::program_to_json_text(program));
   if (code.cuda != nullptr) {
-    embed("graphc_cuda_cubin", "kernels.cubin", code.cuda->cubin);
-    embed("graphc_cuda_ptx", "kernels.ptx", code.cuda->ptx);
+    embed("graphc_cuda_cubin", "kernels.cubin", runtime::compress_blob(code.cuda->cubin));
+    embed("graphc_cuda_ptx", "kernels.ptx", runtime::compress_blob(code.cuda->ptx));
   }
   fs::path asm_path = work / "program.S", obj_path = work / "program.o";
   runtime::write_file_atomic(asm_path.string(), embedding_assembly(embedded));
