@@ -299,8 +299,12 @@ class GraphRunner {
     auto it = graphs_.find(n);
     if (it != graphs_.end()) return *it->second;
     const CudaDriver& driver = session_.driver();
-    auto timing = profile_ ? std::make_unique<GraphTiming>(driver) : nullptr;
     choose_gemms(n);
+    // At most a mark per launch and per packing function.
+    size_t marks = 0;
+    for (const Call& c : calls_)
+      for (const Launch& l : c.launches) marks += 1 + (l.pack_a ? 1 : 0) + (l.pack_b ? 1 : 0);
+    auto timing = profile_ ? std::make_unique<GraphTiming>(driver, marks) : nullptr;
     GRAPHC_CU_CHECK(driver, cuStreamBeginCapture_v2(session_.stream(), kStreamCaptureModeThreadLocal));
     try {
       launch_all(n, timing.get());

@@ -5,9 +5,13 @@
 
 namespace graphc::runtime::cuda {
 
+GraphTiming::GraphTiming(const CudaDriver& driver, size_t marks) : driver_(driver) {
+  for (size_t i = 0; i <= marks; ++i) events_.emplace_back(driver);
+}
+
 void GraphTiming::record(CUstream stream) {
-  events_.emplace_back(driver_);
-  GRAPHC_CU_CHECK(driver_, cuEventRecordWithFlags(events_.back().get(), stream, kEventRecordExternal));
+  GRAPHC_ASSERT(recorded_ < events_.size(), "a timed graph with more than ", events_.size() - 1, " marks");
+  GRAPHC_CU_CHECK(driver_, cuEventRecordWithFlags(events_[recorded_++].get(), stream, kEventRecordExternal));
 }
 
 void GraphTiming::mark(CUstream stream, KernelProfile::Piece next) {
@@ -18,8 +22,8 @@ void GraphTiming::mark(CUstream stream, KernelProfile::Piece next) {
 void GraphTiming::end(CUstream stream) { record(stream); }
 
 void GraphTiming::collect(KernelProfile& profile) const {
-  GRAPHC_ASSERT(events_.size() == pieces_.size() + 1, "a timed graph with ", pieces_.size(), " pieces and ",
-                events_.size(), " events");
+  GRAPHC_ASSERT(recorded_ == pieces_.size() + 1, "a timed graph with ", pieces_.size(), " pieces and ", recorded_,
+                " events");
   for (size_t i = 0; i < pieces_.size(); ++i) profile.add(pieces_[i], events_[i + 1].since(events_[i]) * 1e-3);
 }
 

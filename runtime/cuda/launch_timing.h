@@ -18,7 +18,9 @@ namespace graphc::runtime::cuda {
 
 class GraphTiming {
  public:
-  explicit GraphTiming(const CudaDriver& driver) : driver_(driver) {}
+  // Events for up to `marks` marks and the end, made here: before the
+  // capture, which is no place for calls that are not stream work.
+  GraphTiming(const CudaDriver& driver, size_t marks);
   // While `stream` captures: the pieces recorded after this mark are `next`'s.
   void mark(CUstream stream, KernelProfile::Piece next);
   // While `stream` captures, after the last piece.
@@ -29,7 +31,8 @@ class GraphTiming {
  private:
   void record(CUstream stream);
   const CudaDriver& driver_;
-  std::vector<DeviceEvent> events_;            // one more than pieces_ once ended
+  std::vector<DeviceEvent> events_;
+  size_t recorded_ = 0;                        // one more than pieces_ once ended
   std::vector<KernelProfile::Piece> pieces_;
 };
 
