@@ -26,6 +26,8 @@
 // - Each thread gathers the next slice into registers before the tensor
 //   cores run the current one from shared memory, so the loads' latency
 //   hides behind the products.
+#include <functional>
+
 #include "codegen/cuda/cuda_emitter.h"
 #include "codegen/cuda/cuda_emitter_internal.h"
 
@@ -150,25 +152,21 @@ void write_implicit_gemm(const Gemm& g, std::ostringstream& out) {
   out << "    float a_next[" << kPerThread << "], b_next[" << kPerThread << "];\n";
   out << "    auto gather = [&](long long k0) {\n";
   out << "      for (int e = 0; e < " << kPerThread << "; ++e) {\n";
-  out << "        {\n";
-  if (!g.transpose_a)
-    out << "          const long long row = row0 + a_row + e * a_step, kk = k0 + a_k;\n";
-  else
-    out << "          const long long row = row0 + a_row, kk = k0 + a_k + e * a_step;\n";
-  out << "          a_next[e] = 0.0f;\n";
-  out << "          if (row < M && kk < KK) {\n";
-  const std::string av = a_value();
-  out << "            a_next[e] = " << av << ";\n";
-  out << "          }\n";
-  out << "        }\n";
-  out << "        {\n";
-  out << "          const long long kk = k0 + b_k + e * b_step;\n";
-  out << "          b_next[e] = 0.0f;\n";
-  out << "          if (j_in && kk < KK) {\n";
-  const std::string bv = b_value();
-  out << "            b_next[e] = " << bv << ";\n";
-  out << "          }\n";
-  out << "        }\n";
+  // One operand's element e: its coordinates, then its value where they are in range, else 0.
+  const auto gathered = [&](const std::string& coordinates, const std::string& into, const std::string& in_range,
+                            const std::function<std::string()>& value) {
+    out << "        {\n";
+    out << "          const long long " << coordinates << ";\n";
+    out << "          " << into << " = 0.0f;\n";
+    out << "          if (" << in_range << ") {\n";
+    const std::string v = value();  // may first write the coordinates it needs
+    out << "            " << into << " = " << v << ";\n";
+    out << "          }\n";
+    out << "        }\n";
+  };
+  gathered(g.transpose_a ? "row = row0 + a_row, kk = k0 + a_k + e * a_step" : "row = row0 + a_row + e * a_step, kk = k0 + a_k",
+           "a_next[e]", "row < M && kk < KK", a_value);
+  gathered("kk = k0 + b_k + e * b_step", "b_next[e]", "j_in && kk < KK", b_value);
   out << "      }\n";
   out << "    };\n";
 

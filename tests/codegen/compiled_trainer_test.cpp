@@ -9,7 +9,6 @@
 
 #include "codegen/compile_cpu.h"
 #include "codegen/cpu/jit.h"
-#include "runtime/file_io.h"
 #include "tests/codegen/codegen_test_util.h"
 #include "tests/codegen/executor_test_util.h"
 #include "tests/runtime/trainer_test_util.h"
@@ -72,26 +71,22 @@ TEST(CompiledTrainer, ProfileTimesEveryKernelCallAndChangesNothing) {
   TempDir dir;
   write_tiny_mnist(dir.path().string(), 60, 30);
   const JitTrainer t = jit_trainer(tiny_classifier_program());
-  const std::vector<std::string> args = {"--data", dir.path().string(), "--epochs", "2", "--seed", "5"};
-  std::vector<std::string> profiled = args;
-  profiled.insert(profiled.end(), {"--profile", dir.file("profile.json")});
-  const RunOutput plain = run(t.program, args, t.code());
-  const RunOutput timed = run(t.program, profiled, t.code());
+  ProfiledRuns r = run_with_and_without_profile(
+      t.program, {"--data", dir.path().string(), "--epochs", "2", "--seed", "5"}, t.code(), dir.file("profile.json"));
+  const RunOutput& timed = r.profiled;
   ASSERT_EQ(timed.status, 0) << timed.err;
-  EXPECT_EQ(final_line(plain.out), final_line(timed.out).substr(0, final_line(plain.out).size()));
+  EXPECT_EQ(final_line(r.plain.out), final_line(timed.out).substr(0, final_line(r.plain.out).size()));
   EXPECT_NE(timed.out.find("training step: "), std::string::npos) << timed.out;
   EXPECT_NE(timed.out.find("profile written to " + dir.file("profile.json")), std::string::npos) << timed.out;
 
-  const nlohmann::json j = nlohmann::json::parse(runtime::read_file(dir.file("profile.json")));
+  const nlohmann::json& j = r.profile;
   const int64_t train_steps = j.at("train_steps"), eval_steps = j.at("eval_steps");
   const size_t of = timed.out.find("2 epochs of ");
   ASSERT_NE(of, std::string::npos) << timed.out;
   EXPECT_EQ(train_steps, 2 * std::stoll(timed.out.substr(of + 12))) << timed.out;
   EXPECT_GT(eval_steps, 0);
   EXPECT_GT(j.at("train_wall_s").get<double>(), 0);
-  std::map<std::string, nlohmann::json> pieces;
-  for (const nlohmann::json& p : j.at("pieces"))
-    pieces[p.at("graph").get<std::string>() + "/" + p.at("name").get<std::string>()] = p;
+  std::map<std::string, nlohmann::json>& pieces = r.pieces;
   const auto expect_timed = [&](const std::string& name, int64_t calls) {
     ASSERT_TRUE(pieces.count(name)) << name << " is not in the profile";
     EXPECT_EQ(pieces[name].at("calls").get<int64_t>(), calls) << name;
@@ -107,8 +102,8 @@ TEST(CompiledTrainer, ProfileTimesEveryKernelCallAndChangesNothing) {
   expect_timed("train/inputs", train_steps);
   expect_timed("eval/inputs", eval_steps);
 
-  std::vector<std::string> on_interpreter = profiled;
-  on_interpreter.insert(on_interpreter.end(), {"--device", "interpreter"});
+  const std::vector<std::string> on_interpreter = {"--data", dir.path().string(), "--profile", dir.file("p.json"),
+                                                   "--device", "interpreter"};
   const RunOutput refused = run(t.program, on_interpreter, t.code());
   EXPECT_EQ(refused.status, 1);
   EXPECT_NE(refused.err.find("--profile times compiled kernels, and --device interpreter runs this trainer on the "

@@ -316,25 +316,21 @@ TEST_F(EmulatedCuda, QueuedStepsEndWhereStepsCollectedAtOnceDo) {
 TEST_F(EmulatedCuda, ProfileTimesEveryLaunchOfTheCapturedSteps) {
   write_tiny_mnist(dir_.path().string(), 60, 30);
   const EmulatedTrainer t = emulated_trainer(tiny_classifier_program(), dir_);
-  const std::vector<std::string> args = {"--data", dir_.path().string(), "--device", "cuda", "--seed", "2"};
-  std::vector<std::string> profiled = args;
-  profiled.insert(profiled.end(), {"--profile", dir_.file("profile.json")});
-  const RunOutput plain = run(t.program, args, t.code());
-  const RunOutput timed = run(t.program, profiled, t.code());
-  ASSERT_EQ(timed.status, 0) << timed.err;
+  const ProfiledRuns r = run_with_and_without_profile(
+      t.program, {"--data", dir_.path().string(), "--device", "cuda", "--seed", "2"}, t.code(), dir_.file("profile.json"));
+  ASSERT_EQ(r.profiled.status, 0) << r.profiled.err;
   const auto test_acc = [](const std::string& out) { return out.substr(out.rfind("test_acc"), 15); };
-  EXPECT_EQ(test_acc(plain.out), test_acc(timed.out));
-  EXPECT_NE(timed.out.find("compiled kernels on cuda, graphc host emulation"), std::string::npos) << timed.out;
+  EXPECT_EQ(test_acc(r.plain.out), test_acc(r.profiled.out));
+  EXPECT_NE(r.profiled.out.find("compiled kernels on cuda, graphc host emulation"), std::string::npos) << r.profiled.out;
 
-  const nlohmann::json j = nlohmann::json::parse(runtime::read_file(dir_.file("profile.json")));
-  const int64_t train_steps = j.at("train_steps"), eval_steps = j.at("eval_steps");
+  const int64_t train_steps = r.profile.at("train_steps"), eval_steps = r.profile.at("eval_steps");
   EXPECT_GT(train_steps, 0);
   EXPECT_GT(eval_steps, 0);
   std::map<std::string, int64_t> calls;
   double seconds = 0;
-  for (const nlohmann::json& p : j.at("pieces")) {
-    calls[p.at("graph").get<std::string>() + "/" + p.at("name").get<std::string>()] = p.at("calls");
-    seconds += p.at("seconds").get<double>();
+  for (const auto& [key, piece] : r.pieces) {
+    calls[key] = piece.at("calls");
+    seconds += piece.at("seconds").get<double>();
   }
   EXPECT_GT(seconds, 0);
   std::map<std::string, const runtime::cuda::CudaKernelLaunches*> launches_of;

@@ -8,6 +8,7 @@
 #include "frontend/model_registry.h"
 #include "frontend/nn.h"
 #include "runtime/compile_program.h"
+#include "runtime/file_io.h"
 #include "runtime/trainer/run_trainer.h"
 
 namespace graphc::runtime::trainer_testing {
@@ -100,6 +101,20 @@ RunOutput run(const Program& program, const std::vector<std::string>& args, cons
   r.status = run_trainer(program, args, out, err, code);
   r.out = out.str();
   r.err = err.str();
+  return r;
+}
+
+ProfiledRuns run_with_and_without_profile(const Program& program, const std::vector<std::string>& args,
+                                          const LinkedCode& code, const std::string& profile) {
+  ProfiledRuns r;
+  r.plain = run(program, args, code);
+  std::vector<std::string> profiled = args;
+  profiled.insert(profiled.end(), {"--profile", profile});
+  r.profiled = run(program, profiled, code);
+  if (r.profiled.status != 0) return r;
+  r.profile = nlohmann::json::parse(read_file(profile));
+  for (const nlohmann::json& p : r.profile.at("pieces"))
+    r.pieces[p.at("graph").get<std::string>() + "/" + p.at("name").get<std::string>()] = p;
   return r;
 }
 

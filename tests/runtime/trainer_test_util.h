@@ -7,8 +7,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "data_test_files.h"
 #include "runtime/program.h"
@@ -44,5 +47,15 @@ struct RunOutput {
 };
 // `code`: compiled kernels linked beside the program (none: the interpreter runs).
 RunOutput run(const Program& program, const std::vector<std::string>& args, const LinkedCode& code = {});
+
+// The same run without and with --profile `profile` (a JSON file it
+// writes), and that file's pieces by "graph/name".
+struct ProfiledRuns {
+  RunOutput plain, profiled;
+  nlohmann::json profile;
+  std::map<std::string, nlohmann::json> pieces;
+};
+ProfiledRuns run_with_and_without_profile(const Program& program, const std::vector<std::string>& args,
+                                          const LinkedCode& code, const std::string& profile);
 
 }  // namespace graphc::runtime::trainer_testing
