@@ -127,18 +127,25 @@ void write_parallel_nest(const Kernel& k, const Stmt& top, CudaFunction& f, std:
   const std::vector<Stmt>& inner = flat.back()->body;
   if (write_block_cooperative_nest(k, flat, inner, f, out)) return;
 
+  // Four elements a thread where the operands allow it, this loop where not.
+  const bool vector = open_vector_nest(k, flat, inner, f, out);
   Uses uses;
   for (const Stmt& s : inner) collect_uses(s, uses);
-  for (const Stmt* loop : flat) f.work.push_back(loop->extent);
   f.block_threads = kBlockThreads;
-  out << "  const long long total = " << extent_product(flat) << ";\n";
-  out << "  for (long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x; t < total;"
-         " t += (long long)gridDim.x * blockDim.x) {\n";
-  write_loop_variables(flat, "t", uses.vars, 2, out);
+  if (!vector) {
+    for (const Stmt* loop : flat) f.work.push_back(loop->extent);
+    out << "  const long long total = " << extent_product(flat) << ";\n";
+  }
+  const int d = vector ? 2 : 1;  // the loop's depth
+  const std::string pad(static_cast<size_t>(d) * 2, ' ');
+  out << pad << "for (long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x; t < total;"
+             " t += (long long)gridDim.x * blockDim.x) {\n";
+  write_loop_variables(flat, "t", uses.vars, d + 1, out);
   BodyWriter w(k, out, uses.scalars_read);
-  w.declare_scalars(2);
-  w.body(inner, 2);
-  out << "  }\n";
+  w.declare_scalars(d + 1);
+  w.body(inner, d + 1);
+  out << pad << "}\n";
+  if (vector) out << "  }\n";
 }
 
 // A Gemm: the tiled kernel, one block per 16 x 16 tile of C.

@@ -190,11 +190,14 @@ std::string BodyWriter::index(const AffineIndex& ix) {
   return sum;
 }
 
+std::string BodyWriter::lane_or(const std::string& at) const {
+  if (lanes_ == nullptr) return at;
+  auto it = lanes_->temps.find(at);
+  return it == lanes_->temps.end() ? at : it->second + lanes_->component;
+}
+
 std::string BodyWriter::load(BufferId b, const AffineIndex& ix) {
-  std::string at = buffer_name(b);
-  at += "[";
-  at += index(ix);
-  at += "]";
+  const std::string at = lane_or(buffer_name(b) + "[" + index(ix) + "]");
   if (kernel_.buffers[static_cast<size_t>(b)].dtype == DType::boolean) return std::string("(") + at + " != 0)";
   return at;
 }
@@ -332,7 +335,7 @@ void BodyWriter::stmt(const Stmt& s, int indent) {
       const DType t = kernel_.buffers[static_cast<size_t>(s.buffer)].dtype;
       std::string v = convert(expr(*s.value), s.value->dtype, t);
       if (t == DType::boolean) v = std::string("(unsigned char)(") + v + ")";
-      line(indent) << buffer_name(s.buffer) << "[" << index(s.index) << "] = " << v << ";\n";
+      line(indent) << lane_or(buffer_name(s.buffer) + "[" + index(s.index) + "]") << " = " << v << ";\n";
       return;
     }
     case StmtKind::let: {

@@ -7,6 +7,7 @@
 // and loop variables are declared only where the statement reads them.
 #pragma once
 
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -69,6 +70,15 @@ class BodyWriter {
   // Declarations of the live scalars, initialised to 0.
   void declare_scalars(int indent);
 
+  // Lane mode (cuda_emitter_vector.cpp): a load or store whose text is a
+  // key of `temps` ("b0[<index>]") reads or writes `component` (".x") of
+  // that vector temporary instead of memory.
+  struct VectorLanes {
+    std::map<std::string, std::string> temps;
+    const char* component = ".x";
+  };
+  void set_lanes(const VectorLanes* lanes) { lanes_ = lanes; }
+
  private:
   std::string to_bool(const std::string& v, DType from);
   std::string op(const Expr& e);
@@ -79,6 +89,9 @@ class BodyWriter {
   const Kernel& kernel_;
   std::ostringstream& out_;
   std::set<ScalarId> live_;  // scalars read somewhere in the function: the others' writes are dead
+  const VectorLanes* lanes_ = nullptr;
+  // The lane's component standing for memory at `at` ("b0[...]"), or `at` itself.
+  std::string lane_or(const std::string& at) const;
 };
 
 // When the statements of one element of a parallel nest gain from, and can
@@ -87,6 +100,13 @@ class BodyWriter {
 // writes nothing and returns false.
 bool write_block_cooperative_nest(const Kernel& k, const std::vector<const Stmt*>& flat, const std::vector<Stmt>& inner,
                                   CudaFunction& f, std::ostringstream& out);
+
+// When an elementwise nest moves its operands four elements a thread
+// (cuda_emitter_vector.cpp): writes its work, the aligned case's loop and
+// "} else {" for the scalar loop the caller writes next and closes, and
+// returns true; else writes nothing and returns false.
+bool open_vector_nest(const Kernel& k, const std::vector<const Stmt*>& flat, const std::vector<Stmt>& inner,
+                      CudaFunction& f, std::ostringstream& out);
 
 // The tiled GEMM kernel body for `g` (the function's signature is written by the caller).
 void write_gemm(const Kernel& kernel, const Gemm& g, std::ostringstream& out);

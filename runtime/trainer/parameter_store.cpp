@@ -54,6 +54,7 @@ ParameterStore::ParameterStore(const Graph& train, const std::vector<std::string
   size_t offset = 0;
   for (auto& group : by_use)
     for (ParameterSlot& slot : group) {
+      offset = (offset + kSlotAlignment - 1) / kSlotAlignment * kSlotAlignment;
       slot.offset = offset;
       offset += slot.numel;
       if (slot.use == ParameterUse::updated) updated_size_ = offset;
@@ -90,6 +91,13 @@ void ParameterStore::initialize(const Graph& train, uint64_t seed) {
     std::span<float> dst = value(slot);
     for (size_t i = 0; i < slot.numel; ++i) dst[i] = static_cast<float>(t.data[i]);
   }
+}
+
+size_t ParameterStore::updated_count() const {
+  size_t values = 0;
+  for (const ParameterSlot& slot : slots_)
+    if (slot.use == ParameterUse::updated) values += slot.numel;
+  return values;
 }
 
 int64_t ParameterStore::count(ParameterUse use) const {

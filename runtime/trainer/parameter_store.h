@@ -12,6 +12,11 @@
 // trainable" are parameters without a gradient: batch-norm running
 // statistics, which the trainer overwrites from the graph's state outputs
 // after each step, and parameters frozen at compile time.
+//
+// Each slot starts at a multiple of kSlotAlignment floats (16 bytes), so
+// that kernels writing a gradient or a state straight into its slot can
+// use 16-byte accesses (codegen/cuda/cuda_emitter_vector.cpp). The gaps
+// hold zeros, which every update rule leaves at zero.
 #pragma once
 
 #include <cstdint>
@@ -55,8 +60,13 @@ class ParameterStore {
   std::span<float> gradients() { return gradients_; }
   std::span<const float> gradients() const { return gradients_; }
 
-  // The optimizer's share: the leading "updated" segment of both buffers.
+  static constexpr size_t kSlotAlignment = 4;
+
+  // The optimizer's share: the leading "updated" segment of both buffers
+  // (its gaps included).
   size_t updated_size() const { return updated_size_; }
+  // The values of the updated parameters (no gaps).
+  size_t updated_count() const;
   std::span<float> updated_values() { return values().first(updated_size_); }
   std::span<float> updated_gradients() { return gradients().first(updated_size_); }
   std::span<const float> updated_gradients() const { return gradients().first(updated_size_); }

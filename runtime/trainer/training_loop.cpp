@@ -143,7 +143,7 @@ class TrainingRun {
                        schedule_kind_name(schedule_.kind), "), batch ", options_.batch_size, ", ",
                        plural(options_.epochs, "epoch"), " of ", plural(steps_per_epoch_, "step"), ", seed ",
                        options_.seed, "; ", store_->count(ParameterUse::updated), " of ", store_->slots().size(),
-                       " parameter tensors trained (", store_->updated_size(), " values); ", executor_->name()));
+                       " parameter tensors trained (", store_->updated_count(), " values); ", executor_->name()));
   }
 
   std::vector<uint32_t> epoch_order(int64_t epoch) const {

@@ -108,10 +108,36 @@ TEST(CudaEmitter, ElementwiseNestIsOneFlattenedGridStrideLoop) {
   // The loops (n, and 3 x 8 coalesced into 24 by lowering) are one range: no loop inside the thread.
   EXPECT_NE(m.source.find("const long long total = (n) * 24LL;"), std::string::npos) << m.source;
   const std::string body = m.source.substr(0, m.program_bytes).substr(m.source.find("ew_s0"));
-  EXPECT_EQ(count(body, "for ("), 1u) << body;
+  // Two loops: four elements a thread in 16-byte accesses when every buffer
+  // is aligned, else one (24 is a multiple of 4, every access contiguous).
+  EXPECT_EQ(count(body, "for ("), 2u) << body;
+  EXPECT_NE(body.find("if ((((gc_u64)b0 | (gc_u64)b1 | (gc_u64)b2) & 15) == 0 && true) {"), std::string::npos) << body;
+  EXPECT_NE(body.find("q < total / 4"), std::string::npos) << body;
+  EXPECT_NE(body.find("gc_v0 = *(const float4*)(b0 + (0LL + 24LL * i0 + i2));"), std::string::npos) << body;
+  EXPECT_NE(body.find("*(float4*)(b2 + (0LL + 24LL * i0 + i2)) = gc_w0;"), std::string::npos) << body;
+  EXPECT_NE(body.find("gc_w0.w = "), std::string::npos) << body;
+  EXPECT_NE(body.find("} else {"), std::string::npos) << body;
   EXPECT_NE(body.find("gc_max("), std::string::npos) << body;  // relu keeps NaN
   ASSERT_EQ(m.functions[0].work.size(), 2u);
-  EXPECT_EQ(m.functions[0].threads_wanted(5), 5 * 3 * 8);
+  EXPECT_EQ(m.functions[0].threads_wanted(5), 5 * 3 * 8 / 4);
+}
+
+// A row whose length is not a multiple of 4, or an operand read across
+// rows (a transpose), keeps the scalar loop alone.
+TEST(CudaEmitter, NestsThatCannotMoveFourElementsStayScalar) {
+  for (const bool transposed : {false, true}) {
+    Graph g;
+    ValueId a = g.add_input("a", {DType::f32, {kBatch, 6, transposed ? 8 : 7}}, InputRole::data);
+    ValueId x = transposed ? g.add(OpKind::transpose, {a}, {{"perm", std::vector<int64_t>{0, 2, 1}}}) : a;
+    ValueId out = g.add(OpKind::relu, {x});
+    const Kernel k = lower_group(g, make_group(g, transposed ? std::vector<ValueId>{x, out} : std::vector<ValueId>{out},
+                                              {out}),
+                                 "ew");
+    const CudaModule m = emit_cuda_module({k});
+    const std::string body = m.source.substr(0, m.program_bytes).substr(m.source.find("ew_s0"));
+    EXPECT_EQ(body.find("float4"), std::string::npos) << body;
+    EXPECT_EQ(count(body, "for ("), 1u) << body;
+  }
 }
 
 TEST(CudaEmitter, ReductionLoopIsSequentialInsideAThread) {

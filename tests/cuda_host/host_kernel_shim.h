@@ -42,6 +42,11 @@ inline gc_host_dim3 threadIdx, blockIdx, blockDim, gridDim;
 #define __shared__ static
 #define __align__(bytes) __attribute__((aligned(bytes)))
 
+// CUDA's vector types, as far as the emitted code uses them (cuda_emitter_vector.cpp).
+struct alignas(16) float4 { float x, y, z, w; };
+struct alignas(16) int4 { int x, y, z, w; };
+struct alignas(4) uchar4 { unsigned char x, y, z, w; };
+
 struct gc_host_fiber {
   ucontext_t context;  // the entry, used once
   jmp_buf resume;      // where it waits at a barrier

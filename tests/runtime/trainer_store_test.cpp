@@ -32,14 +32,21 @@ TEST(TrainerStore, UpdatedParametersComeFirstThenFrozenThenRunningStatistics) {
   EXPECT_EQ(names_with(s, ParameterUse::frozen_at_run_time), (std::vector<std::string>{"fc2.weight", "fc2.bias"}));
   EXPECT_EQ(names_with(s, ParameterUse::not_trainable),
             (std::vector<std::string>{"bn.running_mean", "bn.running_var"}));
+  // In order, each slot at the next multiple of 4 floats (16-byte accesses on the GPU).
   size_t offset = 0;
   for (const ParameterSlot& slot : s.slots()) {
+    offset = (offset + 3) / 4 * 4;
     EXPECT_EQ(slot.offset, offset) << slot.name;
     offset += slot.numel;
   }
   EXPECT_EQ(s.values().size(), offset);
   EXPECT_EQ(s.updated_size(), 32u + 8 + 8 + 8);
+  EXPECT_EQ(s.updated_count(), 32u + 8 + 8 + 8);
   EXPECT_EQ(s.gradients().size(), s.updated_size() + 24 + 3) << "frozen ones still receive gradients";
+  // fc2.bias's 3 values leave a gap before the running mean: zeros, as in the gradients.
+  const ParameterSlot& bias = *s.find("fc2.bias");
+  EXPECT_EQ(s.find("bn.running_mean")->offset, bias.offset + 4);
+  EXPECT_EQ(s.values()[bias.offset + 3], 0.0f);
 }
 
 TEST(TrainerStore, AFreezePrefixThatMatchesNothingIsAnError) {
