@@ -42,9 +42,10 @@ runtime::GraphPlan compile_graph(const Graph& g, int64_t max_batch, const std::s
   for (size_t i = 0; i < fusion.groups.size(); ++i) {
     if (!memory.runs_kernel(static_cast<int>(i))) continue;
     Kernel k = lower_group(g, fusion.groups[i], cat(prefix, "_k", i));
+    k.what = passes::summarize_group(g, fusion.groups[i]);
     for (const Buffer& b : k.buffers)
       if (const passes::ArenaBuffer* a = memory.find(b.value); a != nullptr && a->aliases >= 0) k.writes_in_place = true;
-    runtime::KernelCall call{k.name, {}, passes::summarize_group(g, fusion.groups[i])};
+    runtime::KernelCall call{k.name, {}, k.what};
     int64_t scratch = 0;
     for (const Buffer& b : k.buffers) {
       if (b.role != BufferRole::scratch) {

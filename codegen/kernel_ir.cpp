@@ -301,6 +301,7 @@ std::string print_kernel(const Kernel& k) {
        << b.name;
   }
   os << ", n)\n";
+  if (!k.what.empty()) os << "  // " << k.what << "\n";
   print_stmts(os, k.body, 1);
   return os.str();
 }

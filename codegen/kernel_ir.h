@@ -240,6 +240,9 @@ struct Kernel {
   // is written, and never after, so an emitter must not run an iteration
   // twice. Buffers are otherwise disjoint.
   bool writes_in_place = false;
+  // What the fused group computes (passes::summarize_group), for listings,
+  // the CUDA source's comments and profiles; compile_cpu sets it.
+  std::string what;
 
   BufferId add_buffer(Buffer b);
   ScalarId add_scalar(DType t);

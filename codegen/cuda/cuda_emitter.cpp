@@ -232,7 +232,7 @@ CudaModule emit_cuda_module(const std::vector<Kernel>& kernels) {
         write_gemm_function(k, s, f, body);
       else
         write_single_thread(k, run, f, body);
-      pending.push_back({i == 0 ? k.name : "", parameter_list(k), body.str()});
+      pending.push_back({i == 0 ? k.name + (k.what.empty() ? "" : ": " + k.what) : "", parameter_list(k), body.str()});
       module.functions.push_back(std::move(f));
       if (s.kind == StmtKind::gemm && cublas_runs(k, s.gemm)) {
         // The operands cuBLAS cannot read in place, written out (CudaFunction::packs).

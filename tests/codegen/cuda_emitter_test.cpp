@@ -74,6 +74,11 @@ TEST_P(CudaEmitterZoo, EveryKernelCompilesWithNvrtcForSm90) {
     EXPECT_EQ(count(module.source, "void __launch_bounds__(" + std::to_string(f.block_threads) + ") " + f.name + "("),
               1u)
         << f.name;
+  // Each kernel's functions under a comment saying what its fused group computes.
+  for (const Kernel& k : kernels) {
+    EXPECT_FALSE(k.what.empty()) << k.name;
+    EXPECT_EQ(count(module.source, "// ---- kernel " + k.name + ": " + k.what + " ----\n"), 1u) << k.name;
+  }
   const auto start = std::chrono::steady_clock::now();
   const cuda::CudaBinary binary =
       cuda::compile_with_nvrtc(GetParam() + ".cu", module.source, cuda::module_nvrtc_options("sm_90"));
