@@ -415,10 +415,15 @@ EOF
     echo "-- $(basename "$log" .log): $(grep -c '^  FAIL' "$log") outputs differ, first:"
     grep -m 3 '^  FAIL' "$log" | cut -c1-160
   done
-  # Each profile's training step: the timed and wall time, then its largest pieces.
+  # Each profile's training step: the timed and wall time, the convolution
+  # GEMMs' chosen forms, then its largest pieces.
   for log in "$LOGS"/profile_*.log; do
     [ -e "$log" ] && grep -q '^training step: ' "$log" || continue
-    echo "-- $(basename "$log" .log): $(grep -m 1 '^training step: ' "$log")"
+    forms=$(timeout 10 "$PYTHON" -c 'import json, sys
+p = [x for x in json.load(open(sys.argv[1]))["pieces"] if x["graph"] == "train" and x["calls"] > 0]
+print(sum(x["name"].endswith("_implicit") for x in p), "implicit,", sum(x["name"].endswith(" (cuBLAS)") for x in p), "cuBLAS")' \
+      "${log%.log}.json" 2>/dev/null)
+    echo "-- $(basename "$log" .log): $(grep -m 1 '^training step: ' "$log"); GEMMs: ${forms:-?}"
     sed -n '/^training step: /,/^eval step: /p' "$log" | sed -n '3,8p' | cut -c1-150
   done
   echo
