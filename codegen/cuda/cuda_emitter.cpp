@@ -284,7 +284,11 @@ CudaModule emit_cuda_module(const std::vector<Kernel>& kernels) {
   out << kPrelude;
   // Under NVRTC only: the executor's tests compile the module as host C++
   // with their own WMMA (tests/cuda_host/host_kernel_shim.h).
-  if (uses_tensor_cores) out << "\n#if defined(__CUDACC__)\n#include <mma.h>\n#endif\n";
+  if (uses_tensor_cores) {
+    out << "\n#if defined(__CUDACC__)\n#include <mma.h>\n#endif\n";
+    // Set by the executor: 1 runs the implicit GEMMs in 3xTF32 (f32's accuracy), 0 in TF32.
+    out << "extern \"C\" {\n__device__ int gc_tf32_split = 0;\n}\n";
+  }
   for (size_t j = 0; j < pending.size(); ++j) {
     const Pending& p = pending[j];
     const CudaFunction& f = module.functions[j];

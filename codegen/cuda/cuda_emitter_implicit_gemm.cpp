@@ -20,7 +20,10 @@
 //   only).
 // - Each C element sums its K in ascending slices of 32 in a fixed order
 //   whatever the grid; operands are rounded to TF32 (to nearest), as
-//   cuBLAS's TF32 GEMMs are, so the executor uses it only with TF32 GEMMs.
+//   cuBLAS's TF32 GEMMs are, or with the module's gc_tf32_split set (the
+//   executor does for --precision fp32) each split into two TF32 parts
+//   whose three largest products give f32's accuracy (3xTF32), at three
+//   times the tensor-core work.
 // - Out-of-range rows, columns and k load 0 (exact zeros in the sums); C
 //   is not read when beta is 0.
 // - Each thread gathers the next slice into registers before the tensor
@@ -185,13 +188,36 @@ void write_implicit_gemm(const Gemm& g, std::ostringstream& out) {
   out << "      __syncthreads();\n";
   out << "      if (k0 + " << kSlice << " < KK) gather(k0 + " << kSlice << ");\n";
   out << "      for (int ks = 0; ks < " << kSlice << "; ks += 8) {\n";
-  out << "        wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fa[2];\n";
-  out << "        wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fb[2];\n";
+  out << "        wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fa[2], fa_lo[2];\n";
+  out << "        wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> fb[2], fb_lo[2];\n";
   out << "        for (int x = 0; x < 2; ++x) {\n";
   out << "          wmma::load_matrix_sync(fa[x], &gc_as[warp_row + 16 * x][ks], " << kSlice + 8 << ");\n";
-  out << "          for (int t = 0; t < fa[x].num_elements; ++t) fa[x].x[t] = wmma::__float_to_tf32(fa[x].x[t]);\n";
   out << "          wmma::load_matrix_sync(fb[x], &gc_bs[ks][warp_col + 16 * x], " << kTile + 8 << ");\n";
-  out << "          for (int t = 0; t < fb[x].num_elements; ++t) fb[x].x[t] = wmma::__float_to_tf32(fb[x].x[t]);\n";
+  out << "        }\n";
+  // 3xTF32: x = hi + lo, both TF32, and a b = hi hi + hi lo + lo hi to f32's accuracy (lo lo is below it).
+  out << "        if (gc_tf32_split) {\n";
+  out << "          for (int x = 0; x < 2; ++x) {\n";
+  out << "            for (int t = 0; t < fa[x].num_elements; ++t) {\n";
+  out << "              const float v = fa[x].x[t];\n";
+  out << "              fa[x].x[t] = wmma::__float_to_tf32(v);\n";
+  out << "              fa_lo[x].x[t] = wmma::__float_to_tf32(v - fa[x].x[t]);\n";
+  out << "            }\n";
+  out << "            for (int t = 0; t < fb[x].num_elements; ++t) {\n";
+  out << "              const float v = fb[x].x[t];\n";
+  out << "              fb[x].x[t] = wmma::__float_to_tf32(v);\n";
+  out << "              fb_lo[x].x[t] = wmma::__float_to_tf32(v - fb[x].x[t]);\n";
+  out << "            }\n";
+  out << "          }\n";
+  out << "          for (int x = 0; x < 2; ++x)\n";
+  out << "            for (int y = 0; y < 2; ++y) {\n";
+  out << "              wmma::mma_sync(acc[x][y], fa_lo[x], fb[y], acc[x][y]);\n";
+  out << "              wmma::mma_sync(acc[x][y], fa[x], fb_lo[y], acc[x][y]);\n";
+  out << "            }\n";
+  out << "        } else {\n";
+  out << "          for (int x = 0; x < 2; ++x) {\n";
+  out << "            for (int t = 0; t < fa[x].num_elements; ++t) fa[x].x[t] = wmma::__float_to_tf32(fa[x].x[t]);\n";
+  out << "            for (int t = 0; t < fb[x].num_elements; ++t) fb[x].x[t] = wmma::__float_to_tf32(fb[x].x[t]);\n";
+  out << "          }\n";
   out << "        }\n";
   out << "        for (int x = 0; x < 2; ++x)\n";
   out << "          for (int y = 0; y < 2; ++y) wmma::mma_sync(acc[x][y], fa[x], fb[y], acc[x][y]);\n";

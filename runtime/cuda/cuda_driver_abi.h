@@ -118,6 +118,7 @@ inline constexpr unsigned kEventRecordExternal = 0x1;
     (CUmodule * module, const void* image, unsigned int option_count, CUjit_option* options, void** option_values)) \
   X(cuModuleUnload, CUresult, (CUmodule module))                                                                    \
   X(cuModuleGetFunction, CUresult, (CUfunction * function, CUmodule module, const char* name))                      \
+  X(cuModuleGetGlobal_v2, CUresult, (CUdeviceptr * address, size_t * bytes, CUmodule module, const char* name))       \
   X(cuFuncSetAttribute, CUresult, (CUfunction function, CUfunction_attribute attribute, int value))                 \
   X(cuLaunchKernel, CUresult,                                                                                       \
     (CUfunction function, unsigned int grid_x, unsigned int grid_y, unsigned int grid_z, unsigned int block_x,      \

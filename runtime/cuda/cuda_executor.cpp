@@ -53,6 +53,11 @@ class CudaExecutor final : public Executor {
         results_(session_, train_.bound(), kQueueDepth) {
     name_ = cat("compiled kernels on cuda, ", session_.info().name, " (", session_.info().arch(), "), ",
                 matmul_precision_name(precision), " GEMMs");
+    // f32's accuracy from the implicit GEMMs' tensor cores: 3xTF32 (gemm_choice.h).
+    if (const std::optional<CUdeviceptr> split = session_.global("gc_tf32_split")) {
+      const int value = precision == MatmulPrecision::fp32 ? 1 : 0;
+      GRAPHC_CU_CHECK(session_.driver(), cuMemcpyHtoD_v2(*split, &value, sizeof value));
+    }
     if (profile_) {
       profile_->set_executor(name_);
       outputs_span_.emplace(session_.driver(),

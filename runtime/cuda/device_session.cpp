@@ -88,6 +88,13 @@ CUfunction DeviceSession::function(const std::string& name) const {
   return f;
 }
 
+std::optional<CUdeviceptr> DeviceSession::global(const std::string& name) const {
+  CUdeviceptr address = 0;
+  size_t bytes = 0;
+  if (driver_.api.cuModuleGetGlobal_v2(&address, &bytes, module_, name.c_str()) != kCudaSuccess) return std::nullopt;
+  return address;
+}
+
 void DeviceSession::release() {
   if (module_ != nullptr) driver_.api.cuModuleUnload(module_);
   if (stream_ != nullptr) driver_.api.cuStreamDestroy_v2(stream_);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -79,6 +80,8 @@ class DeviceSession {
   CUstream stream() const { return stream_; }
   // Throws graphc::Error when the module lacks it.
   CUfunction function(const std::string& name) const;
+  // The module's global `name` (an extern "C" __device__ int), if it has one.
+  std::optional<CUdeviceptr> global(const std::string& name) const;
 
  private:
   void release();

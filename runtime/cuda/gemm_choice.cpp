@@ -19,7 +19,7 @@ ConvolutionGemm convolution_gemm_policy(MatmulPrecision precision) {
     policy = ConvolutionGemm::implicit;
   else if (!v.empty() && v != "measure")
     throw Error(cat("GRAPHC_CUDA_CONV='", v, "' is not measure, cublas or implicit"));
-  return precision == MatmulPrecision::tf32 ? policy : ConvolutionGemm::cublas;
+  return precision == MatmulPrecision::bf16 ? ConvolutionGemm::cublas : policy;
 }
 
 float fastest_run_ms(const DeviceSession& session, const std::function<void()>& work, int runs) {

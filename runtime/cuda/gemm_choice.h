@@ -16,8 +16,10 @@ namespace graphc::runtime::cuda {
 enum class ConvolutionGemm { measure, cublas, implicit };
 
 // GRAPHC_CUDA_CONV=measure (the default) | cublas | implicit, for tests and
-// diagnosis; the implicit GEMM rounds its operands to TF32, so any other
-// precision than tf32 runs cuBLAS. Throws graphc::Error naming a bad value.
+// diagnosis. The implicit GEMM computes in TF32, or in 3xTF32 for
+// --precision fp32 (the executor sets the module's gc_tf32_split); bf16
+// rounds operands in cuBLAS's path only, so it runs cuBLAS. Throws
+// graphc::Error naming a bad value.
 ConvolutionGemm convolution_gemm_policy(MatmulPrecision precision);
 
 // The milliseconds `work` (queued on the session's stream) takes: the

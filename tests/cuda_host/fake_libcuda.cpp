@@ -165,6 +165,14 @@ CUresult cuModuleUnload(CUmodule module) {
   delete module;
   return kCudaSuccess;
 }
+// A module's global is the host module's variable of that name (extern "C").
+CUresult cuModuleGetGlobal_v2(CUdeviceptr* address, size_t* bytes, CUmodule module, const char* name) {
+  void* variable = dlsym(module->library, name);
+  if (variable == nullptr) return kNotFound;
+  if (address != nullptr) *address = static_cast<CUdeviceptr>(reinterpret_cast<uintptr_t>(variable));
+  if (bytes != nullptr) *bytes = sizeof(int);  // the only globals the modules have are ints
+  return kCudaSuccess;
+}
 CUresult cuModuleGetFunction(CUfunction* function, CUmodule module, const char* name) {
   const std::string entry = std::string("host_") + name;
   void* fn = dlsym(module->library, entry.c_str());
