@@ -67,8 +67,8 @@ __device__ __forceinline__ long long gc_philox(long long seed, long long stream,
 
 // V[r, col] of a convolution window (codegen/kernel_ir.h, GemmWindow): r =
 // (c, ky, kx), col = (gy, gx); 0 unless y, x divide by the divisors and land
-// inside the image. The row's part (the tap) and the column's part (the
-// position) apart, for kernels that keep one of them over a loop.
+// inside the image: gc_window_at(image, gc_window_tap(r), gc_window_pos(col)),
+// apart so that a kernel may keep one of the parts over a loop.
 struct gc_tap { long long plane, y, x; };
 struct gc_pos { long long y, x; };
 __device__ __forceinline__ gc_tap gc_window_tap(long long r, long long kernel_h, long long kernel_w, long long image_h,
@@ -91,16 +91,6 @@ __device__ __forceinline__ T gc_window_at(const T* image, gc_tap tap, gc_pos pos
   x /= x_divisor;
   if (y < 0 || y >= image_h || x < 0 || x >= image_w) return (T)0;
   return image[tap.plane + y * image_w + x];
-}
-template <typename T>
-__device__ __forceinline__ T gc_window(const T* image, long long r, long long col, long long kernel_h,
-                                       long long kernel_w, long long grid_w, long long image_h, long long image_w,
-                                       long long y_grid_scale, long long y_tap_scale, long long y_shift,
-                                       long long y_divisor, long long x_grid_scale, long long x_tap_scale,
-                                       long long x_shift, long long x_divisor) {
-  return gc_window_at(image, gc_window_tap(r, kernel_h, kernel_w, image_h, image_w, y_tap_scale, x_tap_scale),
-                      gc_window_pos(col, grid_w, y_grid_scale, y_shift, x_grid_scale, x_shift), image_h, image_w,
-                      y_divisor, x_divisor);
 }
 )";
 

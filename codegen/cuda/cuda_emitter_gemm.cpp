@@ -12,7 +12,7 @@
 //   zeros. C is not read when beta is 0 (it may hold anything).
 // - Transposed operands are loaded with the thread's x along their
 //   contiguous axis (coalesced) and stored transposed into the tile.
-// - A window operand is read through gc_window (the prelude), the index math
+// - A window operand is read through gc_window_at (the prelude), the index math
 //   of codegen/cpu/gemm_pack.cpp's fetch_window.
 #include <cstdio>
 
@@ -36,15 +36,28 @@ namespace {
 
 std::string window_call(const Gemm& g, const std::string& r, const std::string& col) {
   const GemmWindow& w = g.b_window;
-  std::ostringstream s;
-  s << "gc_window(" << buffer_name(g.b) << " + b_base, " << r << ", " << col << ", " << w.kernel_h << "LL, "
-    << w.kernel_w << "LL, " << w.grid_w << "LL, " << w.image_h << "LL, " << w.image_w << "LL, " << w.y.grid_scale
-    << "LL, " << w.y.tap_scale << "LL, " << w.y.shift << "LL, " << w.y.divisor << "LL, " << w.x.grid_scale << "LL, "
-    << w.x.tap_scale << "LL, " << w.x.shift << "LL, " << w.x.divisor << "LL)";
-  return s.str();
+  return window_at_call(w, buffer_name(g.b) + " + b_base", window_tap_call(w, r), window_pos_call(w, col));
 }
 
+std::string ll(int64_t v) { return std::to_string(v) + "LL"; }
+
 }  // namespace
+
+std::string window_tap_call(const GemmWindow& w, const std::string& r) {
+  return "gc_window_tap(" + r + ", " + ll(w.kernel_h) + ", " + ll(w.kernel_w) + ", " + ll(w.image_h) + ", " +
+         ll(w.image_w) + ", " + ll(w.y.tap_scale) + ", " + ll(w.x.tap_scale) + ")";
+}
+
+std::string window_pos_call(const GemmWindow& w, const std::string& col) {
+  return "gc_window_pos(" + col + ", " + ll(w.grid_w) + ", " + ll(w.y.grid_scale) + ", " + ll(w.y.shift) + ", " +
+         ll(w.x.grid_scale) + ", " + ll(w.x.shift) + ")";
+}
+
+std::string window_at_call(const GemmWindow& w, const std::string& image, const std::string& tap,
+                           const std::string& pos) {
+  return "gc_window_at(" + image + ", " + tap + ", " + pos + ", " + ll(w.image_h) + ", " + ll(w.image_w) + ", " +
+         ll(w.y.divisor) + ", " + ll(w.x.divisor) + ")";
+}
 
 void write_gemm(const Kernel& kernel, const Gemm& g, std::ostringstream& out) {
   const DType t = kernel.buffers[static_cast<size_t>(g.c)].dtype;

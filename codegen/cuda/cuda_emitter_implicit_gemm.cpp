@@ -43,23 +43,6 @@ constexpr int kSlice = 32;      // K per shared-memory stage
 constexpr int kThreads = 128;   // four warps
 constexpr int kPerThread = kTile * kSlice / kThreads;  // elements of each operand a thread gathers per slice
 
-std::string ll(int64_t v) { return std::to_string(v) + "LL"; }
-
-std::string tap_call(const GemmWindow& w, const std::string& r) {
-  return "gc_window_tap(" + r + ", " + ll(w.kernel_h) + ", " + ll(w.kernel_w) + ", " + ll(w.image_h) + ", " +
-         ll(w.image_w) + ", " + ll(w.y.tap_scale) + ", " + ll(w.x.tap_scale) + ")";
-}
-
-std::string pos_call(const GemmWindow& w, const std::string& col) {
-  return "gc_window_pos(" + col + ", " + ll(w.grid_w) + ", " + ll(w.y.grid_scale) + ", " + ll(w.y.shift) + ", " +
-         ll(w.x.grid_scale) + ", " + ll(w.x.shift) + ")";
-}
-
-std::string at_call(const GemmWindow& w, const std::string& image, const std::string& tap, const std::string& pos) {
-  return "gc_window_at(" + image + ", " + tap + ", " + pos + ", " + ll(w.image_h) + ", " + ll(w.image_w) + ", " +
-         ll(w.y.divisor) + ", " + ll(w.x.divisor) + ")";
-}
-
 }  // namespace
 
 bool implicit_gemm_applies(const Kernel& k, const Gemm& g) {
@@ -120,9 +103,9 @@ void write_implicit_gemm(const Gemm& g, std::ostringstream& out) {
   if (g.has_b_window) {
     // The column's half of the window: its position (V's column), or its tap when B = V^T.
     if (!g.transpose_b)
-      out << "    const gc_pos j_pos = " << pos_call(g.b_window, "j_c") << ";\n";
+      out << "    const gc_pos j_pos = " << window_pos_call(g.b_window, "j_c") << ";\n";
     else
-      out << "    const gc_tap j_tap = " << tap_call(g.b_window, "j_c") << ";\n";
+      out << "    const gc_tap j_tap = " << window_tap_call(g.b_window, "j_c") << ";\n";
   }
 
   // op(A)[row][k] and op(B)[k][j] for a k of the reduction (kk: 0 .. KK).
@@ -145,8 +128,8 @@ void write_implicit_gemm(const Gemm& g, std::ostringstream& out) {
       k = "kl";
     }
     if (g.has_b_window)
-      return g.transpose_b ? at_call(g.b_window, image, "j_tap", pos_call(g.b_window, k))
-                           : at_call(g.b_window, image, tap_call(g.b_window, k), "j_pos");
+      return g.transpose_b ? window_at_call(g.b_window, image, "j_tap", window_pos_call(g.b_window, k))
+                           : window_at_call(g.b_window, image, window_tap_call(g.b_window, k), "j_pos");
     return image + "[" + (g.transpose_b ? "j_c * " + size_text(g.ldb) + " + " + k : k + " * " + size_text(g.ldb) +
                                                                                          " + j_c") + "]";
   };

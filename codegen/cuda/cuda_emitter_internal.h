@@ -115,6 +115,13 @@ constexpr int kGemmTile = 16;
 // The bodies of a Gemm's packing functions (CudaFunction::packs).
 void write_pack_a(const Gemm& g, std::ostringstream& out);
 void write_pack_b(const Gemm& g, std::ostringstream& out);
+// V[r, col] of a window as text (the prelude's gc_window_tap/_pos/_at):
+// the row's part, the column's part, and the element of `image` they give.
+std::string window_tap_call(const GemmWindow& w, const std::string& r);
+std::string window_pos_call(const GemmWindow& w, const std::string& col);
+std::string window_at_call(const GemmWindow& w, const std::string& image, const std::string& tap,
+                           const std::string& pos);
+
 // A Gemm's alpha or beta as an exact literal of type t.
 std::string gemm_number(double v, DType t);
 

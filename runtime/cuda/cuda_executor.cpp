@@ -37,14 +37,15 @@ class CudaExecutor final : public Executor {
   CudaExecutor(const Program& program, const ParameterStore& store, const CudaModuleImage& image,
                MatmulPrecision precision, KernelProfile* profile)
       : profile_(profile),
+        convolutions_(convolution_gemm_policy(precision)),
         session_(cuda_driver(), image, program.cuda->arch),
         blas_(session_, precision),
         parameters_{DeviceMemory(session_.driver(), store.values().size() * sizeof(float), "the parameters"),
                     DeviceMemory(session_.driver(), store.gradients().size() * sizeof(float), "the gradients")},
         train_(program.train, program.cuda->train, *program.cuda, store, program.max_batch, session_, parameters_,
-               blas_, convolution_gemm_policy(precision), "train", profile),
+               blas_, convolutions_, "train", profile),
         eval_(program.eval, program.cuda->eval, *program.cuda, store, program.max_batch, session_, parameters_, blas_,
-              convolution_gemm_policy(precision), "eval", profile),
+              convolutions_, "eval", profile),
         updates_(parameter_updates(program, store)),
         pixels_(session_, program.max_batch),
         uploads_(session_.driver(), session_.stream(),
@@ -225,6 +226,7 @@ class CudaExecutor final : public Executor {
   };
 
   KernelProfile* profile_;
+  ConvolutionGemm convolutions_;  // both graphs' (gemm_choice.h)
   DeviceSession session_;
   BlasSession blas_;
   DeviceParameters parameters_;

@@ -62,13 +62,14 @@ std::string KernelProfile::table(size_t rows) const {
     for (const Entry& e : entries_)
       if (step_of(e.graph) == step && e.calls > 0) pieces.push_back(&e), total += e.seconds;
     std::stable_sort(pieces.begin(), pieces.end(), [](const Entry* a, const Entry* b) { return a->seconds > b->seconds; });
+    const bool training = step == std::string("train");
     const double per_step_us = total / static_cast<double>(n) * 1e6;
-    s += cat(step == std::string("train") ? "training" : "eval", " step: ", fixed(per_step_us, 1), " us timed");
-    if (step == std::string("train") && train_wall_s_ > 0)
+    s += cat(training ? "training" : "eval", " step: ", fixed(per_step_us, 1), " us timed");
+    if (training && train_wall_s_ > 0)
       s += cat(", ", fixed(train_wall_s_ / static_cast<double>(n) * 1e6, 1), " us wall");
     s += "\n";
     s += "    share   us/step  calls/step   us/call  piece                          what\n";
-    const size_t shown = std::min(pieces.size(), step == std::string("train") ? rows : std::min<size_t>(rows, 5));
+    const size_t shown = std::min(pieces.size(), training ? rows : std::min<size_t>(rows, 5));
     for (size_t i = 0; i < shown; ++i) {
       const Entry& e = *pieces[i];
       const double share = total > 0 ? 100 * e.seconds / total : 0;
